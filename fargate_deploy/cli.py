@@ -1,0 +1,41 @@
+"""The click command group and `main()`: parse, run, turn errors into exit codes."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+
+from . import console
+from .errors import DeployError, ExitCode
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Put a Flask site on ECS Fargate behind an HTTPS load balancer."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        result = cli.main(args=args, prog_name="deploy.py", standalone_mode=False)
+    except click.exceptions.Abort:
+        console.err.print("aborted")
+        return ExitCode.REFUSED
+    except click.ClickException as error:
+        error.show()
+        return ExitCode.REFUSED
+    except DeployError as error:
+        if debug:
+            traceback.print_exc()
+        console.print_error(error)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return ExitCode.INTERRUPTED
+    return int(result or ExitCode.DONE)

@@ -1,0 +1,24 @@
+"""The two rich consoles: data to stdout, diagnostics (progress, errors) to stderr.
+
+rich already turns colour off when the stream is not a TTY and when NO_COLOR is set.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+
+from .errors import DeployError
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_error(error: DeployError) -> None:
+    err.print(f"[bold red]error:[/] {escape(error.message)}")
+    if error.hint:
+        err.print(f"[yellow]hint:[/] {escape(error.hint)}")
+
+
+def info(message: str) -> None:
+    err.print(message)

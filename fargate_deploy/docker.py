@@ -1,0 +1,128 @@
+"""Docker as argv lists (Kamal's command objects) and one `run` that executes them.
+
+Building the argv is pure and tested by exact comparison; only `run` touches the engine.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from .errors import RefusedError
+
+PLATFORMS = {"X86_64": "linux/amd64", "ARM64": "linux/arm64"}
+
+
+def platform_for(architecture: str) -> str:
+    """The `--platform` that matches a Fargate `runtimePlatform.cpuArchitecture`."""
+    return PLATFORMS[architecture]
+
+
+def build_argv(
+    context: Path,
+    image: str,
+    *,
+    platform: str | None = None,
+    build_args: Mapping[str, str] | None = None,
+    network: str | None = None,
+) -> list[str]:
+    argv = ["docker", "build", "--tag", image]
+    if platform:
+        argv += ["--platform", platform]
+    # Machines whose engine runs without NAT (--iptables=false) can only build on the host network.
+    network = network or os.environ.get("DOCKER_BUILD_NETWORK")
+    if network:
+        argv += ["--network", network]
+    for key, value in (build_args or {}).items():
+        argv += ["--build-arg", f"{key}={value}"]
+    return argv + [str(context)]
+
+
+def tag_argv(source: str, target: str) -> list[str]:
+    return ["docker", "tag", source, target]
+
+
+def push_argv(image: str) -> list[str]:
+    return ["docker", "push", image]
+
+
+def login_argv(registry: str, username: str) -> list[str]:
+    """The password goes to stdin, never into argv (where `ps` would show it)."""
+    return ["docker", "login", "--username", username, "--password-stdin", registry]
+
+
+def run_argv(
+    image: str,
+    *,
+    name: str,
+    publish: Sequence[str] = (),
+    env_names: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    read_only: bool = True,
+    tmpfs: Sequence[str] = (),
+    detach: bool = False,
+    remove: bool = True,
+) -> list[str]:
+    """`env_names` are passed by name only, so their values (secrets) stay out of argv."""
+    argv = ["docker", "run", "--name", name]
+    if detach:
+        argv.append("--detach")
+    if remove:
+        argv.append("--rm")
+    if read_only:
+        argv.append("--read-only")
+    for mount in tmpfs:
+        argv += ["--tmpfs", mount]
+    for port in publish:
+        argv += ["--publish", port]
+    for key in env_names:
+        argv += ["--env", key]
+    for key, value in (env or {}).items():
+        argv += ["--env", f"{key}={value}"]
+    return argv + [image]
+
+
+def stop_argv(name: str, timeout_seconds: int) -> list[str]:
+    return ["docker", "stop", "--time", str(timeout_seconds), name]
+
+
+def info_argv() -> list[str]:
+    return ["docker", "info", "--format", "{{.ServerVersion}}"]
+
+
+def run(
+    argv: Sequence[str],
+    *,
+    stdin: str | None = None,
+    capture: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Execute one argv; a non-zero exit becomes a RefusedError that keeps docker's words."""
+    try:
+        result = subprocess.run(
+            list(argv),
+            input=stdin,
+            text=True,
+            capture_output=capture,
+            env=None if env is None else {**os.environ, **env},
+            check=False,
+        )
+    except FileNotFoundError as error:
+        raise RefusedError(
+            "running docker: the docker command is not installed",
+            hint="install Docker, then run the command again",
+        ) from error
+    if result.returncode != 0:
+        cause = (result.stderr or "").strip().splitlines()[-1:] or [f"exit status {result.returncode}"]
+        raise RefusedError(f"running {' '.join(argv[:2])}: {cause[0]}")
+    return result
+
+
+def engine_reachable() -> bool:
+    try:
+        completed = subprocess.run(info_argv(), capture_output=True, text=True, timeout=10, check=False)
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return False
+    return completed.returncode == 0
