@@ -25,9 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args
     try:
         result = cli.main(args=args, prog_name="deploy.py", standalone_mode=False)
-    except click.exceptions.Abort:
-        console.err.print("aborted")
-        return ExitCode.REFUSED
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        # click turns Ctrl-C (and EOF at a prompt) into Abort; both leave quietly.
+        return ExitCode.INTERRUPTED
     except click.ClickException as error:
         error.show()
         return ExitCode.REFUSED
@@ -36,6 +36,4 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         console.print_error(error)
         return error.exit_code
-    except KeyboardInterrupt:
-        return ExitCode.INTERRUPTED
     return int(result or ExitCode.DONE)

@@ -115,9 +115,17 @@ def run(
             hint="install Docker, then run the command again",
         ) from error
     if result.returncode != 0:
-        cause = (result.stderr or "").strip().splitlines()[-1:] or [f"exit status {result.returncode}"]
-        raise RefusedError(f"running {' '.join(argv[:2])}: {cause[0]}")
+        raise RefusedError(f"running {' '.join(argv[:2])}: {_cause(result.stderr, result.returncode)}")
     return result
+
+
+def _cause(stderr: str | None, returncode: int) -> str:
+    """Docker prints usage and progress around its error; keep the line that names the problem."""
+    lines = [line.strip() for line in (stderr or "").splitlines() if line.strip()]
+    for line in lines:
+        if line.lower().startswith(("error", "unknown", "denied", "cannot", "failed")):
+            return line
+    return lines[0] if lines else f"exit status {returncode}"
 
 
 def engine_reachable() -> bool:

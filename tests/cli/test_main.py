@@ -1,0 +1,51 @@
+"""main() turns outcomes into named exit codes and one-line errors."""
+
+import click
+
+from fargate_deploy import cli as cli_module
+from fargate_deploy.errors import ConfigError, DeploymentFailed, ExitCode
+
+
+def _register(name, raising):
+    @cli_module.cli.command(name=name, hidden=True)
+    def command():
+        raise raising
+
+    return command
+
+
+def test_help_exits_zero(capsys):
+    assert cli_module.main(["--help"]) == ExitCode.DONE
+    assert "Usage: deploy.py" in capsys.readouterr().out
+
+
+def test_unknown_command_is_a_usage_error(capsys):
+    assert cli_module.main(["no-such-command"]) == ExitCode.REFUSED
+    assert "No such command" in capsys.readouterr().err
+
+
+def test_expected_error_prints_error_and_hint_without_traceback(capsys):
+    _register("raise-config", ConfigError("reading deploy.toml: unknown key 'cpus'", hint="use 'cpu'"))
+    assert cli_module.main(["raise-config"]) == ExitCode.REFUSED
+    err = capsys.readouterr().err
+    assert err.splitlines() == ["error: reading deploy.toml: unknown key 'cpus'", "hint: use 'cpu'"]
+
+
+def test_deployment_failure_exits_one_and_debug_shows_the_traceback(capsys):
+    _register("raise-failed", DeploymentFailed("deploying web: circuit breaker rolled back"))
+    assert cli_module.main(["--debug", "raise-failed"]) == ExitCode.DEPLOYMENT_FAILED
+    err = capsys.readouterr().err
+    assert "Traceback" in err
+    assert err.rstrip().endswith("error: deploying web: circuit breaker rolled back")
+
+
+def test_ctrl_c_is_quiet(capsys):
+    _register("raise-interrupt", KeyboardInterrupt())
+    assert cli_module.main(["raise-interrupt"]) == ExitCode.INTERRUPTED
+    assert capsys.readouterr().err.strip() == ""  # click ends the ^C line with a newline
+
+
+def test_click_abort_from_a_prompt_is_quiet_too(capsys):
+    _register("raise-abort", click.exceptions.Abort())
+    assert cli_module.main(["raise-abort"]) == ExitCode.INTERRUPTED
+    assert capsys.readouterr().err.strip() == ""  # click ends the ^C line with a newline
