@@ -67,7 +67,7 @@ base_image() {
   if docker image inspect debian:bookworm-slim >/dev/null 2>&1; then
     return
   fi
-  local tarball="$ENGINE_DIR/bookworm-slim.tar"
+  local tarball="$ENGINE_DIR/bookworm-slim-v2.tar"
   if [[ ! -s "$tarball" ]]; then
     local mirror security rootfs="$ENGINE_DIR/rootfs"
     mirror="$(apt_uris 'debian/?$')"
@@ -82,6 +82,19 @@ base_image() {
       echo "deb $mirror bookworm-updates main"
       [[ -n "$security" ]] && echo "deb $security bookworm-security main"
     } >"$rootfs/etc/apt/sources.list"
+    # Like Docker's own -slim images: keep docs, man pages and translations out of this image and
+    # of every package later installed on top of it (dpkg honours path-exclude at install time).
+    cat >"$rootfs/etc/dpkg/dpkg.cfg.d/slim-image" <<'DPKG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/lintian/*
+DPKG
+    find "$rootfs/usr/share/doc" -mindepth 2 ! -name copyright -delete 2>/dev/null || true
+    rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/locale/* \
+      "$rootfs"/usr/share/lintian/*
     rm -rf "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
     tar --numeric-owner -C "$rootfs" -cf "$tarball.partial" .
     mv "$tarball.partial" "$tarball"

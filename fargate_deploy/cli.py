@@ -37,3 +37,11 @@ def main(argv: list[str] | None = None) -> int:
         console.print_error(error)
         return error.exit_code
     return int(result or ExitCode.DONE)
+
+
+# Each command module lists its commands in COMMANDS; imported last because they import `cli`'s helpers.
+from .commands import check, cost, deploy, local, operate  # noqa: E402
+
+for _module in (local, deploy, operate, cost, check):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
