@@ -1,0 +1,48 @@
+# The site's one container: tini → container/start → nginx (port 8080) + gunicorn (unix socket).
+# Python and nginx come from Debian; the app's dependencies live in a venv built in the first stage.
+ARG BASE_IMAGE=debian:bookworm-slim
+
+FROM ${BASE_IMAGE} AS build
+# certs/*.crt (empty in git) are trusted for this stage only: builds behind a TLS-intercepting proxy.
+COPY certs/ /usr/local/share/ca-certificates/build/
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ca-certificates python3 python3-venv \
+ && update-ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1
+COPY flask.com/requirements.txt /tmp/requirements.txt
+RUN python3 -m venv /opt/venv \
+ && /opt/venv/bin/pip install --no-compile -r /tmp/requirements.txt \
+ && /opt/venv/bin/pip uninstall --yes pip setuptools
+COPY flask.com/ /app/site/
+# The root filesystem is read-only at run time: compile bytecode now, once.
+RUN python3 -m compileall -q -j 0 /opt/venv/lib /app/site
+
+FROM ${BASE_IMAGE}
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 nginx-light tini \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/* /etc/nginx/sites-enabled/* \
+ && useradd --uid 10001 --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin web
+COPY --from=build /opt/venv /opt/venv
+COPY --from=build /app/site /app/site
+COPY nginx.conf /app/nginx.conf
+COPY container/start /app/start
+
+# Writable at run time (run with --read-only): /tmp (tmpfs: gunicorn's socket, nginx's pid and temp
+# files) and /dev/shm (gunicorn's worker heartbeat files). Nothing else is written.
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    APP_ENV=production \
+    IMAGE_TAG=unknown
+VOLUME ["/tmp"]
+USER 10001:10001
+WORKDIR /app/site
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["python3", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8080/health', timeout=2)"]
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/bin/tini", "--"]
+CMD ["/app/start"]

@@ -1,0 +1,56 @@
+"""The sample site: replace this package with your own Flask app (keep `create_app` and `/health`)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .logs import configure_json_logging
+
+log = logging.getLogger(__name__)
+
+
+class ConfigurationError(RuntimeError):
+    """The site cannot start as configured; the message says what to set."""
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(
+        APP_ENV=os.environ.get("APP_ENV", "production"),
+        IMAGE_TAG=os.environ.get("IMAGE_TAG", "unknown"),
+        SECRET_KEY=os.environ.get("SECRET_KEY") or None,
+        ENABLE_TEST_ENDPOINTS=os.environ.get("ENABLE_TEST_ENDPOINTS") == "1",
+        # Behind the ALB every public request is https; locally the site is plain http.
+        SESSION_COOKIE_SECURE=os.environ.get("APP_ENV", "production") == "production",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    if test_config:
+        app.config.update(test_config)
+    configure_json_logging()
+
+    if app.config["APP_ENV"] not in ("production", "local"):
+        raise ConfigurationError(f"APP_ENV must be 'production' or 'local', not {app.config['APP_ENV']!r}")
+    if not app.config["SECRET_KEY"]:
+        if app.config["APP_ENV"] == "production":
+            raise ConfigurationError(
+                "SECRET_KEY is not set; in production it comes from the stack's Secrets Manager secret"
+            )
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        log.warning("SECRET_KEY is not set: generated a throwaway one (local mode); sessions end on restart")
+
+    # Two proxies append to X-Forwarded-For (the ALB, then nginx); only the ALB sets
+    # X-Forwarded-Proto, and nginx passes it through unchanged. The Host header is the public one.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=2, x_proto=1, x_host=0, x_port=0, x_prefix=0)
+
+    from . import views
+
+    app.register_blueprint(views.site)
+    if app.config["ENABLE_TEST_ENDPOINTS"]:
+        app.register_blueprint(views.test_only)
+    return app

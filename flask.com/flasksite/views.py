@@ -1,0 +1,62 @@
+"""The routes of the sample site."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, session, url_for
+
+site = Blueprint("site", __name__)
+# Registered only when ENABLE_TEST_ENDPOINTS=1: the drain test and the benchmark need a slow page.
+test_only = Blueprint("test_only", __name__)
+
+SLOW_LIMIT_MS = 10_000
+
+
+@site.get("/")
+def index():
+    return render_template(
+        "index.html",
+        image_tag=current_app.config["IMAGE_TAG"],
+        canonical_url=url_for("site.index", _external=True),
+    )
+
+
+@site.get("/health")
+def health():
+    # Cheap on purpose: the ALB and ECS call it every few seconds; no database, no outside calls.
+    return jsonify(status="ok", image_tag=current_app.config["IMAGE_TAG"])
+
+
+def _now() -> dict:
+    return {"utc": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
+@site.get("/api/time")
+def api_time():
+    response = jsonify(_now())
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@site.get("/api/time/no-cache")
+def api_time_no_cache():
+    response = jsonify(_now())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@site.get("/visits")
+def visits():
+    session["visits"] = session.get("visits", 0) + 1
+    return jsonify(visits=session["visits"], self=url_for("site.visits", _external=True))
+
+
+@test_only.get("/api/slow")
+def slow():
+    milliseconds = request.args.get("ms", "500")
+    if not milliseconds.isdigit() or int(milliseconds) > SLOW_LIMIT_MS:
+        abort(400, description=f"ms must be a whole number of milliseconds up to {SLOW_LIMIT_MS}")
+    time.sleep(int(milliseconds) / 1000)
+    return jsonify(slept_ms=int(milliseconds))

@@ -1,0 +1,96 @@
+"""gunicorn settings for the site: read from the environment, validated, then assigned in one block.
+
+Behind nginx on a unix socket: nginx buffers slow clients, so plain sync workers are the right kind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+
+
+def _env_int(name: str, default: int, minimum: int = 1) -> int:
+    raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < minimum:
+        raise SystemExit(f"gunicorn.conf.py: {name} must be a whole number >= {minimum}, not {raw!r}")
+    return int(raw)
+
+
+def usable_cpus(cgroup_root: str = "/sys/fs/cgroup") -> int:
+    """CPUs this container may use: the cgroup quota when there is one (Fargate, docker --cpus),
+    else the CPUs the scheduler lets us run on; never the host's core count."""
+    try:
+        with open(os.path.join(cgroup_root, "cpu.max")) as cpu_max:  # cgroup v2: "quota period"
+            quota, period = cpu_max.read().split()
+        if quota != "max":
+            return max(1, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass
+    try:  # cgroup v1
+        with open(os.path.join(cgroup_root, "cpu", "cpu.cfs_quota_us")) as quota_file:
+            quota_us = int(quota_file.read())
+        with open(os.path.join(cgroup_root, "cpu", "cpu.cfs_period_us")) as period_file:
+            period_us = int(period_file.read())
+        if quota_us > 0:
+            return max(1, math.ceil(quota_us / period_us))
+    except (OSError, ValueError):
+        pass
+    return len(os.sched_getaffinity(0))
+
+
+_cpus = usable_cpus()
+_workers = _env_int("WEB_CONCURRENCY", 2 * _cpus + 1)
+_graceful = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 20)
+_timeout = _env_int("GUNICORN_TIMEOUT", 30)
+_bind = os.environ.get("GUNICORN_BIND", "unix:/tmp/gunicorn.sock")
+
+# --- the settings gunicorn reads ---
+bind = [_bind]
+workers = _workers
+worker_class = "sync"
+# Load the app once in the master, then fork: faster start-up and shared memory pages.
+preload_app = True
+# A heartbeat file per worker; /dev/shm is memory, so a slow or read-only disk never stalls it.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# ECS stops a task with SIGTERM and kills it after stopTimeout (30 s): finish requests within 20 s.
+graceful_timeout = _graceful
+timeout = _timeout
+# Only the local nginx may set X-Forwarded-* (it talks over the unix socket, or from loopback).
+forwarded_allow_ips = "127.0.0.1,::1"
+proxy_allow_ips = "127.0.0.1,::1"
+accesslog = "-"
+# The JSON handler wraps this line; nginx's own line carries the full request detail.
+access_log_format = '"%(r)s" %(s)s %(B)s bytes %(D)s us for %({x-forwarded-for}i)s'
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"stdout": {"()": "flasksite.logs.json_stdout_handler"}},
+    "root": {"handlers": ["stdout"], "level": "INFO"},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+def when_ready(server):
+    effective = {
+        "bind": bind,
+        "workers": workers,
+        "usable_cpus": _cpus,
+        "worker_class": worker_class,
+        "graceful_timeout": graceful_timeout,
+        "timeout": timeout,
+        "preload_app": preload_app,
+        "worker_tmp_dir": worker_tmp_dir,
+        "forwarded_allow_ips": forwarded_allow_ips,
+    }
+    server.log.info("gunicorn config %s", json.dumps(effective, sort_keys=True))
+
+
+# flasksite lives next to this file; make it importable whatever the working directory.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
