@@ -50,7 +50,7 @@ def api_time_no_cache():
 @site.get("/visits")
 def visits():
     session["visits"] = session.get("visits", 0) + 1
-    return jsonify(visits=session["visits"], self=url_for("site.visits", _external=True))
+    return jsonify(visits=session["visits"], url=url_for("site.visits", _external=True))
 
 
 @test_only.get("/api/slow")

@@ -1,0 +1,88 @@
+"""A real container of the site, built once per session and run on a random 127.0.0.1 port."""
+
+from __future__ import annotations
+
+import http.client
+import subprocess
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from tests.docker_engine import build_site_image, require_engine, unique_name
+
+IMAGE = "flaskcom-test:ci"
+
+
+@dataclass
+class Container:
+    name: str
+    port: int
+    started_at: float  # time.monotonic() just before `docker run`
+
+    def request(self, method: str, path: str, headers: dict | None = None, body: bytes | None = None):
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            connection.close()
+
+    def logs(self) -> str:
+        result = subprocess.run(["docker", "logs", self.name], capture_output=True, text=True, check=True)
+        return result.stdout + result.stderr
+
+    def wait_healthy(self, within_seconds: float = 10.0) -> float:
+        """Seconds from `docker run` to the first 200 on /health."""
+        deadline = time.monotonic() + within_seconds
+        while time.monotonic() < deadline:
+            try:
+                status, _, _ = self.request("GET", "/health")
+                if status == 200:
+                    return time.monotonic() - self.started_at
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise AssertionError(f"/health did not answer 200 within {within_seconds} s:\n{self.logs()}")
+
+
+@pytest.fixture(scope="session")
+def site_image():
+    require_engine()
+    return build_site_image(IMAGE)
+
+
+def start_container(image: str, *extra_env: str, read_only: bool = True) -> Container:
+    name = unique_name("flaskcom-test")
+    argv = ["docker", "run", "--detach", "--name", name, "--publish", "127.0.0.1::8080"]
+    if read_only:
+        argv += ["--read-only", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
+    for variable in ("SECRET_KEY=test-only-secret", "IMAGE_TAG=test-tag", *extra_env):
+        argv += ["--env", variable]
+    started_at = time.monotonic()
+    subprocess.run([*argv, image], check=True, stdout=subprocess.DEVNULL)
+    port_line = subprocess.run(
+        ["docker", "port", name, "8080/tcp"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[0]
+    return Container(name=name, port=int(port_line.rsplit(":", 1)[1]), started_at=started_at)
+
+
+def remove_container(container: Container) -> None:
+    subprocess.run(["docker", "rm", "--force", container.name], capture_output=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def site(site_image):
+    container = start_container(site_image, "ENABLE_TEST_ENDPOINTS=1")
+    container.wait_healthy()
+    yield container
+    remove_container(container)
+
+
+@pytest.fixture
+def fresh_site(site_image):
+    """A container of its own, for tests that stop it or time its start."""
+    container = start_container(site_image, "ENABLE_TEST_ENDPOINTS=1")
+    yield container
+    remove_container(container)

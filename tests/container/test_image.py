@@ -1,0 +1,158 @@
+"""The built image: who it runs as, what it may write, how fast it answers, what it refuses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from .conftest import remove_container, start_container
+
+pytestmark = pytest.mark.docker
+
+
+def test_the_image_runs_as_a_non_root_user(site_image, site):
+    configured = subprocess.run(
+        ["docker", "image", "inspect", "--format", "{{.Config.User}}", site_image],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert configured == "10001:10001"
+    running = subprocess.run(
+        ["docker", "exec", site.name, "id", "-u"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert running == "10001"
+
+
+def test_the_root_filesystem_is_read_only_except_tmp(site):
+    denied = subprocess.run(
+        ["docker", "exec", site.name, "touch", "/app/site/written"], capture_output=True, text=True
+    )
+    assert denied.returncode != 0
+    assert "Read-only file system" in denied.stderr
+    allowed = subprocess.run(["docker", "exec", site.name, "touch", "/tmp/written"], capture_output=True)
+    assert allowed.returncode == 0
+
+
+def test_health_answers_within_two_seconds_of_docker_run(fresh_site):
+    seconds = fresh_site.wait_healthy(within_seconds=10)
+    print(f"\n/health answered 200 {seconds:.3f} s after docker run")
+    assert seconds < 2.0
+    status, headers, body = fresh_site.request("GET", "/health")
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    assert json.loads(body) == {"status": "ok", "image_tag": "test-tag"}
+
+
+def test_a_static_asset_is_served_by_nginx_not_gunicorn(site):
+    path = "/static/site.css?proof=nginx-only"
+    status, headers, body = site.request("GET", path, headers={"Accept-Encoding": "gzip"})
+    assert status == 200
+    assert headers["Content-Type"] == "text/css"
+    assert headers["Content-Encoding"] == "gzip"
+    assert headers["Cache-Control"] == "max-age=2592000"
+    lines = [line for line in site.logs().splitlines() if "proof=nginx-only" in line]
+    nginx_lines = [json.loads(line) for line in lines if line.startswith('{"source":"nginx"')]
+    assert len(nginx_lines) == 1
+    assert nginx_lines[0]["upstream"] == ""  # nginx answered from disk, it proxied nothing
+    assert not [line for line in lines if "gunicorn.access" in line]
+    # ...whereas a page goes through gunicorn, and both access logs show it.
+    site.request("GET", "/api/time?proof=through-gunicorn")
+    proxied = [line for line in site.logs().splitlines() if "proof=through-gunicorn" in line]
+    assert any("gunicorn.access" in line for line in proxied)
+    assert any('"upstream":"unix:/tmp/gunicorn.sock"' in line for line in proxied)
+
+
+def test_the_home_page_renders_with_its_assets(site):
+    status, headers, body = site.request("GET", "/")
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/html")
+    page = body.decode()
+    assert "/static/site.css" in page and "/static/logo.svg" in page
+    status, headers, _ = site.request("GET", "/static/logo.svg")
+    assert (status, headers["Content-Type"]) == (200, "image/svg+xml")
+
+
+def test_the_session_counter_increases_with_the_cookie(site):
+    status, headers, body = site.request("GET", "/visits")
+    assert status == 200 and json.loads(body)["visits"] == 1
+    cookie = headers["Set-Cookie"].split(";", 1)[0]
+    for expected in (2, 3):
+        _, headers, body = site.request("GET", "/visits", headers={"Cookie": cookie})
+        assert json.loads(body)["visits"] == expected
+        cookie = headers["Set-Cookie"].split(";", 1)[0]
+    _, _, body = site.request("GET", "/visits")  # no cookie: a new visitor
+    assert json.loads(body)["visits"] == 1
+
+
+def test_behind_the_alb_urls_are_https_on_the_public_host(site):
+    headers = {"Host": "www.example.com", "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+    status, _, body = site.request("GET", "/visits", headers=headers)
+    assert status == 200
+    assert json.loads(body)["url"] == "https://www.example.com/visits"
+
+
+def test_plain_http_through_the_alb_is_redirected_except_health(site):
+    status, headers, _ = site.request(
+        "GET", "/visits?x=1", headers={"Host": "www.example.com", "X-Forwarded-Proto": "http"}
+    )
+    assert status == 301
+    assert headers["Location"] == "https://www.example.com/visits?x=1"
+    assert "Strict-Transport-Security" not in headers
+    status, _, _ = site.request("GET", "/health", headers={"X-Forwarded-Proto": "http"})
+    assert status == 200
+
+
+def test_hsts_only_when_the_request_came_over_https(site):
+    _, headers, _ = site.request("GET", "/", headers={"X-Forwarded-Proto": "https"})
+    assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "nginx/" not in headers["Server"]  # server_tokens off
+    _, headers, _ = site.request("GET", "/")
+    assert "Strict-Transport-Security" not in headers
+
+
+def test_production_without_a_secret_key_stops_with_one_clear_line(site_image):
+    result = subprocess.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--read-only",
+            "--tmpfs",
+            "/tmp",
+            "--entrypoint",
+            "gunicorn",
+            site_image,
+            "--config",
+            "/app/site/gunicorn.conf.py",
+            "flasksite.wsgi:app",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == (
+        "flasksite: cannot start: SECRET_KEY is not set; "
+        "in production it comes from the stack's Secrets Manager secret"
+    )
+
+
+def test_the_container_stops_when_a_server_dies(site_image):
+    container = start_container(site_image)
+    try:
+        container.wait_healthy()
+        subprocess.run(
+            ["docker", "exec", container.name, "sh", "-c", "kill -KILL $(cat /tmp/nginx.pid)"], check=True
+        )
+        exit_code = subprocess.run(
+            ["docker", "wait", container.name], capture_output=True, text=True, timeout=30, check=True
+        ).stdout.strip()
+        assert exit_code != "0"
+    finally:
+        remove_container(container)

@@ -1,0 +1,32 @@
+"""Shared by the tests that need a real Docker engine: skip without one unless REQUIRE_DOCKER=1."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from fargate_deploy import docker
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def require_engine() -> None:
+    if docker.engine_reachable():
+        return
+    if os.environ.get("REQUIRE_DOCKER") == "1":
+        pytest.fail("REQUIRE_DOCKER=1 but no Docker engine is reachable (is DOCKER_HOST set?)")
+    pytest.skip("no Docker engine reachable")
+
+
+def build_site_image(tag: str) -> str:
+    argv = docker.build_argv(str(REPO), tag, network=os.environ.get("DOCKER_BUILD_NETWORK"))
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    return tag
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
