@@ -1,0 +1,170 @@
+"""`deploy.py local`: the site on http://127.0.0.1:<port>, in the real image when Docker is there.
+
+Planning (which mode, which argv, the host nginx.conf) is pure; `serve_*` run the processes.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import docker
+
+REPO = Path(__file__).resolve().parents[1]
+SITE = REPO / "flask.com"
+IMAGE = "flaskcom-local:latest"
+CONTAINER_PORT = 8080
+# The image runs production settings; these are the only writable paths it needs.
+WRITABLE_PATHS = ("/tmp", "/dev/shm")
+STOP_TIMEOUT_SECONDS = 25
+
+
+@dataclass(frozen=True)
+class LocalPlan:
+    mode: str  # "docker", "host" (nginx + gunicorn) or "gunicorn" (gunicorn alone)
+    port: int
+    notices: tuple[str, ...] = field(default=())
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def plan_local(port: int, engine_reachable: bool, nginx_path: str | None) -> LocalPlan:
+    if engine_reachable:
+        return LocalPlan("docker", port)
+    notices = ("No Docker engine reachable: running nginx + gunicorn as host processes instead.",)
+    if nginx_path:
+        return LocalPlan("host", port, notices)
+    return LocalPlan(
+        "gunicorn",
+        port,
+        (
+            "No Docker engine reachable and no nginx installed: running gunicorn alone "
+            "(Flask serves /static/).",
+        ),
+    )
+
+
+def container_name(port: int) -> str:
+    return f"flaskcom-local-{port}"
+
+
+def docker_build_argv() -> list[str]:
+    return docker.build_argv(REPO, IMAGE)
+
+
+def docker_run_argv(port: int) -> list[str]:
+    return docker.run_argv(
+        IMAGE,
+        name=container_name(port),
+        publish=[f"127.0.0.1:{port}:{CONTAINER_PORT}"],
+        env_names=["SECRET_KEY"],
+        env={"APP_ENV": "production", "IMAGE_TAG": "local"},
+        read_only=True,
+        tmpfs=WRITABLE_PATHS,
+        remove=True,
+    )
+
+
+def host_nginx_conf(image_conf: str, site_dir: Path, run_dir: Path, port: int) -> str:
+    """The image's nginx.conf with the image's paths and port swapped for this machine's."""
+    conf = image_conf.replace("/app/site/", f"{site_dir}/").replace("/tmp/", f"{run_dir}/")
+    conf = conf.replace(
+        f"listen {CONTAINER_PORT} default_server;", f"listen 127.0.0.1:{port} default_server;"
+    )
+    return conf.replace(f"        listen [::]:{CONTAINER_PORT} default_server;\n", "")
+
+
+def host_gunicorn_argv(python: str, bind: str) -> list[str]:
+    return [
+        python,
+        "-m",
+        "gunicorn",
+        "--config",
+        str(SITE / "gunicorn.conf.py"),
+        "--bind",
+        bind,
+        "flasksite.wsgi:app",
+    ]
+
+
+def host_nginx_argv(nginx: str, conf_path: Path, run_dir: Path) -> list[str]:
+    # -e: log start-up errors to stderr instead of the packaged /var/log path.
+    return [nginx, "-e", "stderr", "-p", str(run_dir), "-c", str(conf_path)]
+
+
+# --- effects ---
+
+
+def serve_in_docker(plan: LocalPlan, announce: Callable[[], None]) -> int:
+    docker.run(docker_build_argv())
+    env = {"SECRET_KEY": secrets.token_hex(32)}
+    process = subprocess.Popen(docker_run_argv(plan.port), env={**os.environ, **env})
+    announce()
+    return _supervise([process], on_stop=lambda: _docker_stop(plan.port))
+
+
+def _docker_stop(port: int) -> None:
+    subprocess.run(
+        docker.stop_argv(container_name(port), STOP_TIMEOUT_SECONDS), capture_output=True, check=False
+    )
+
+
+def serve_on_host(plan: LocalPlan, nginx_path: str | None, announce: Callable[[], None]) -> int:
+    env = {**os.environ, "APP_ENV": "local", "IMAGE_TAG": "local"}
+    if plan.mode == "gunicorn":
+        gunicorn = subprocess.Popen(host_gunicorn_argv(sys.executable, f"127.0.0.1:{plan.port}"), env=env)
+        announce()
+        return _supervise([gunicorn], on_stop=lambda: _terminate(gunicorn, signal.SIGTERM))
+
+    run_dir = Path(tempfile.mkdtemp(prefix="flaskcom-local-"))
+    # nginx's workers may run as another user (when started as root): they must reach the socket.
+    run_dir.chmod(0o755)
+    try:
+        conf_path = run_dir / "nginx.conf"
+        conf_path.write_text(host_nginx_conf((REPO / "nginx.conf").read_text(), SITE, run_dir, plan.port))
+        gunicorn = subprocess.Popen(
+            host_gunicorn_argv(sys.executable, f"unix:{run_dir}/gunicorn.sock"), env=env
+        )
+        nginx = subprocess.Popen(host_nginx_argv(nginx_path, conf_path, run_dir))
+        announce()
+
+        def drain() -> None:  # as in the container: nginx first (SIGQUIT), then gunicorn (SIGTERM)
+            _terminate(nginx, signal.SIGQUIT)
+            _terminate(gunicorn, signal.SIGTERM)
+
+        return _supervise([gunicorn, nginx], on_stop=drain)
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def _terminate(process: subprocess.Popen, sig: int) -> None:
+    if process.poll() is None:
+        process.send_signal(sig)
+    try:
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def _supervise(processes: list[subprocess.Popen], on_stop) -> int:
+    """Wait until one process exits (then stop the rest) or Ctrl-C (then drain and re-raise)."""
+    try:
+        while all(process.poll() is None for process in processes):
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        on_stop()
+        raise
+    on_stop()
+    return next(process.returncode for process in processes if process.returncode is not None)

@@ -1,0 +1,46 @@
+"""`deploy.py local` planning: the mode, the exact docker argv, the host nginx.conf."""
+
+from __future__ import annotations
+
+from fargate_deploy import local
+
+
+def test_docker_when_an_engine_is_reachable():
+    plan = local.plan_local(8080, engine_reachable=True, nginx_path="/usr/sbin/nginx")
+    assert (plan.mode, plan.notices, plan.url) == ("docker", (), "http://127.0.0.1:8080")
+
+
+def test_host_processes_without_an_engine_and_says_so():
+    plan = local.plan_local(9000, engine_reachable=False, nginx_path="/usr/sbin/nginx")
+    assert plan.mode == "host"
+    assert plan.notices == (
+        "No Docker engine reachable: running nginx + gunicorn as host processes instead.",
+    )
+
+
+def test_gunicorn_alone_without_nginx_and_says_so():
+    plan = local.plan_local(9000, engine_reachable=False, nginx_path=None)
+    assert plan.mode == "gunicorn"
+    assert "no nginx installed: running gunicorn alone" in plan.notices[0]
+
+
+def test_the_container_runs_read_only_non_root_production_with_the_secret_by_name_only():
+    assert local.docker_run_argv(8080) == [
+        "docker", "run", "--name", "flaskcom-local-8080", "--rm", "--read-only",
+        "--tmpfs", "/tmp", "--tmpfs", "/dev/shm",
+        "--publish", "127.0.0.1:8080:8080",
+        "--env", "SECRET_KEY",
+        "--env", "APP_ENV=production", "--env", "IMAGE_TAG=local",
+        "flaskcom-local:latest",
+    ]  # fmt: skip
+
+
+def test_the_host_nginx_conf_swaps_image_paths_and_port(tmp_path):
+    image_conf = (local.REPO / "nginx.conf").read_text()
+    conf = local.host_nginx_conf(image_conf, tmp_path / "site", tmp_path / "run", 9000)
+    assert "/app/site/" not in conf and "/tmp/nginx" not in conf and "unix:/tmp/" not in conf
+    assert f"alias {tmp_path}/site/flasksite/static/;" in conf
+    assert f"pid {tmp_path}/run/nginx.pid;" in conf
+    assert f"server unix:{tmp_path}/run/gunicorn.sock" in conf
+    assert "listen 127.0.0.1:9000 default_server;" in conf
+    assert "listen 8080" not in conf and "[::]" not in conf
