@@ -6,6 +6,7 @@ Planning (which mode, which argv, the host nginx.conf) is pure; `serve_*` run th
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -78,7 +79,11 @@ def docker_run_argv(port: int) -> list[str]:
 
 def host_nginx_conf(image_conf: str, site_dir: Path, run_dir: Path, port: int) -> str:
     """The image's nginx.conf with the image's paths and port swapped for this machine's."""
-    conf = image_conf.replace("/app/site/", f"{site_dir}/").replace("/tmp/", f"{run_dir}/")
+    # One pass, so a repository that itself lives under /tmp is not rewritten twice.
+    swaps = {"/app/site/": f"{site_dir}/", "/tmp/": f"{run_dir}/"}
+    conf = re.sub(
+        "|".join(re.escape(path) for path in swaps), lambda match: swaps[match.group(0)], image_conf
+    )
     conf = conf.replace(
         f"listen {CONTAINER_PORT} default_server;", f"listen 127.0.0.1:{port} default_server;"
     )

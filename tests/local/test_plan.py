@@ -38,7 +38,7 @@ def test_the_container_runs_read_only_non_root_production_with_the_secret_by_nam
 def test_the_host_nginx_conf_swaps_image_paths_and_port(tmp_path):
     image_conf = (local.REPO / "nginx.conf").read_text()
     conf = local.host_nginx_conf(image_conf, tmp_path / "site", tmp_path / "run", 9000)
-    assert "/app/site/" not in conf and "/tmp/nginx" not in conf and "unix:/tmp/" not in conf
+    assert "/app/site/" not in conf and " /tmp/nginx" not in conf and "unix:/tmp/gunicorn" not in conf
     assert f"alias {tmp_path}/site/flasksite/static/;" in conf
     assert f"pid {tmp_path}/run/nginx.pid;" in conf
     assert f"server unix:{tmp_path}/run/gunicorn.sock" in conf
