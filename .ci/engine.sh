@@ -30,6 +30,8 @@ install_packages() {
   command -v docker-registry >/dev/null || missing+=(docker-registry)
   command -v nginx >/dev/null || missing+=(nginx)
   command -v wrk >/dev/null || missing+=(wrk)
+  [[ -e /usr/bin/qemu-aarch64-static && -e /usr/bin/qemu-x86_64-static ]] || missing+=(qemu-user-static)
+  command -v update-binfmts >/dev/null || missing+=(binfmt-support)
   if ((${#missing[@]})); then
     log "installing ${missing[*]}"
     apt-get update -qq
@@ -61,22 +63,24 @@ start_dockerd() {
   exit 1
 }
 
-# debian:bookworm-slim, made from the machine's own Debian mirror (no registry to pull from).
-base_image() {
-  export DOCKER_HOST="unix://$SOCK"
-  if docker image inspect debian:bookworm-slim >/dev/null 2>&1; then
-    return
-  fi
-  local tarball="$ENGINE_DIR/bookworm-slim-v2.tar"
+NATIVE_ARCH="$(dpkg --print-architecture)"
+# The image must also build for the other Fargate architecture (amd64 <-> arm64), under qemu.
+if [[ "$NATIVE_ARCH" == amd64 ]]; then FOREIGN_ARCH=arm64; else FOREIGN_ARCH=amd64; fi
+FOREIGN_BASE="debian:bookworm-slim-$FOREIGN_ARCH"
+
+# A bookworm minbase root filesystem for ARCH, as a tarball, from the machine's own Debian mirror.
+rootfs_tarball() {
+  local arch="$1" tarball="$ENGINE_DIR/bookworm-slim-$1-v3.tar"
   if [[ ! -s "$tarball" ]]; then
-    local mirror security rootfs="$ENGINE_DIR/rootfs"
+    local mirror security rootfs="$ENGINE_DIR/rootfs-$arch"
     mirror="$(apt_uris 'debian/?$')"
     security="$(apt_uris 'debian-security/?$' || true)"
     [[ -n "$mirror" ]] || { log "no Debian mirror in the apt sources"; exit 1; }
-    log "debootstrap bookworm from the machine's mirror"
+    log "debootstrap bookworm ($arch) from the machine's mirror"
     rm -rf "$rootfs"
-    debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$ENGINE_DIR/debootstrap.log" 2>&1 ||
-      { tail -n 20 "$ENGINE_DIR/debootstrap.log" >&2; exit 1; }
+    debootstrap --arch="$arch" --variant=minbase bookworm "$rootfs" "$mirror" \
+      >"$ENGINE_DIR/debootstrap-$arch.log" 2>&1 ||
+      { tail -n 20 "$ENGINE_DIR/debootstrap-$arch.log" >&2; exit 1; }
     {
       echo "deb $mirror bookworm main"
       echo "deb $mirror bookworm-updates main"
@@ -100,7 +104,33 @@ DPKG
     mv "$tarball.partial" "$tarball"
     rm -rf "$rootfs"
   fi
-  docker import "$tarball" debian:bookworm-slim >/dev/null
+  echo "$tarball"
+}
+
+# debian:bookworm-slim for this machine's architecture (no registry to pull from).
+base_image() {
+  export DOCKER_HOST="unix://$SOCK"
+  docker image inspect debian:bookworm-slim >/dev/null 2>&1 && return
+  docker import "$(rootfs_tarball "$NATIVE_ARCH")" debian:bookworm-slim >/dev/null
+}
+
+# The same for the foreign architecture, run through qemu-user-static and binfmt_misc. It gets its
+# own tag (the Dockerfile's BASE_IMAGE build argument) because the engine keeps one image per tag.
+foreign_base_image() {
+  export DOCKER_HOST="unix://$SOCK"
+  docker image inspect "$FOREIGN_BASE" >/dev/null 2>&1 && return
+  [[ -e /proc/sys/fs/binfmt_misc/register ]] || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+  local qemu; qemu="qemu-$( [[ "$FOREIGN_ARCH" == arm64 ]] && echo aarch64 || echo x86_64 )"
+  update-binfmts --enable "$qemu" >/dev/null 2>&1 || true
+  [[ -e "/proc/sys/fs/binfmt_misc/$qemu" ]] || { log "cannot register $qemu with binfmt_misc"; exit 1; }
+  local context="$ENGINE_DIR/foreign-base"
+  rm -rf "$context" && mkdir -p "$context"
+  ln "$(rootfs_tarball "$FOREIGN_ARCH")" "$context/rootfs.tar"
+  # `docker import` would label the image with the engine's own architecture; a scratch build
+  # for the foreign platform labels it right.
+  printf 'FROM scratch\nADD rootfs.tar /\nCMD ["bash"]\n' >"$context/Dockerfile"
+  docker build --quiet --platform "linux/$FOREIGN_ARCH" --tag "$FOREIGN_BASE" "$context" >/dev/null
+  rm -rf "$context"
 }
 
 start_registry() {
@@ -133,6 +163,8 @@ YAML
 print_env() {
   echo "export DOCKER_HOST=unix://$SOCK"
   echo "export TEST_REGISTRY=$REGISTRY_ADDR"
+  echo "export FOREIGN_PLATFORM=linux/$FOREIGN_ARCH"
+  echo "export FOREIGN_BASE_IMAGE=$FOREIGN_BASE"
 }
 
 stop_pid_file() {
@@ -151,6 +183,7 @@ case "${1:-}" in
     install_packages
     start_dockerd
     base_image
+    foreign_base_image
     start_registry
     print_env
     ;;
