@@ -1,0 +1,259 @@
+"""The thin effects layer: one method per AWS API call we use, nothing decided here.
+
+Every botocore `ClientError` becomes an `AwsError` that keeps AWS's own message, so the CLI prints
+`error: <what we were doing>: <AWS's words>`. Waiting goes through the injected `sleep`/`clock`, so
+tests drive time instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError, WaiterError
+
+from .errors import AwsError
+
+
+def aws_message(error: ClientError) -> str:
+    """AWS's own words from a ClientError (code + message), without botocore's wrapping."""
+    details = error.response.get("Error", {})
+    code = details.get("Code", "")
+    message = details.get("Message", "") or str(error)
+    return f"{message} ({code})" if code and code not in message else message
+
+
+def error_code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+def _translated(doing: str) -> Callable:
+    """Decorator: ClientError/BotoCoreError → AwsError('<doing>: <AWS's words>')."""
+
+    def decorate(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def wrapper(self: Aws, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(self, *args, **kwargs)
+            except ClientError as error:
+                raise AwsError(f"{doing.format(*args, **kwargs)}: {aws_message(error)}") from error
+            except WaiterError as error:
+                reason = error.last_response.get("StatusReason") if error.last_response else None
+                raise AwsError(f"{doing.format(*args, **kwargs)}: {reason or error}") from error
+            except BotoCoreError as error:
+                raise AwsError(
+                    f"{doing.format(*args, **kwargs)}: {error}",
+                    hint="check your AWS credentials, region and network (AWS_PROFILE, AWS_REGION)",
+                ) from error
+
+        return wrapper
+
+    return decorate
+
+
+class Aws:
+    """A boto3 session with one small method per API call; `sleep`/`clock` injected for waiting."""
+
+    def __init__(
+        self,
+        session: boto3.session.Session,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self.session = session
+        self.sleep = sleep
+        self.clock = clock
+        self._clients: dict[str, Any] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Any, **kwargs: Any) -> Aws:
+        """AWS_PROFILE/AWS_REGION win over deploy.toml; boto3 itself honours AWS_ENDPOINT_URL."""
+        profile = os.environ.get("AWS_PROFILE") or getattr(settings, "profile", None) or None
+        region = (
+            os.environ.get("AWS_REGION")
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or getattr(settings, "region", None)
+            or None
+        )
+        try:
+            session = boto3.session.Session(profile_name=profile, region_name=region)
+        except BotoCoreError as error:
+            raise AwsError(
+                f"opening an AWS session: {error}", hint="check AWS_PROFILE or `profile` in deploy.toml"
+            ) from error
+        return cls(session, **kwargs)
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            self._clients[service] = self.session.client(service)
+        return self._clients[service]
+
+    @property
+    def region(self) -> str | None:
+        return self.session.region_name
+
+    # --- CloudFormation ---
+
+    @_translated("reading stack {0}")
+    def describe_stack(self, stack_name: str) -> dict | None:
+        """The stack's description, or None when it does not exist."""
+        try:
+            stacks = self.client("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
+        except ClientError as error:
+            if error_code(error) == "ValidationError" and "does not exist" in aws_message(error):
+                return None
+            raise
+        return stacks[0] if stacks else None
+
+    @_translated("creating a change set for stack {stack_name}")
+    def create_change_set(
+        self,
+        *,
+        stack_name: str,
+        change_set_name: str,
+        change_set_type: str,
+        template_body: str,
+        parameters: dict[str, str],
+        tags: dict[str, str] | None = None,
+    ) -> dict:
+        return self.client("cloudformation").create_change_set(
+            StackName=stack_name,
+            ChangeSetName=change_set_name,
+            ChangeSetType=change_set_type,
+            TemplateBody=template_body,
+            Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+            Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+            Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()],
+        )
+
+    def wait_change_set_created(self, stack_name: str, change_set_name: str, delay: int = 2) -> None:
+        """Wait for the change set; a FAILED one (e.g. "no changes") is returned, not raised."""
+        waiter = self.client("cloudformation").get_waiter("change_set_create_complete")
+        try:
+            waiter.wait(
+                StackName=stack_name,
+                ChangeSetName=change_set_name,
+                WaiterConfig={"Delay": delay, "MaxAttempts": 300},
+            )
+        except WaiterError as error:
+            # FAILED is a normal answer ("didn't contain changes"); the caller reads the status.
+            if error.last_response and error.last_response.get("Status") == "FAILED":
+                return
+            raise AwsError(f"waiting for change set {change_set_name}: {error}") from error
+        except ClientError as error:
+            raise AwsError(f"waiting for change set {change_set_name}: {aws_message(error)}") from error
+
+    @_translated("reading change set {1}")
+    def describe_change_set(self, stack_name: str, change_set_name: str) -> dict:
+        """The whole change set, all pages of Changes joined."""
+        client = self.client("cloudformation")
+        first: dict | None = None
+        changes: list[dict] = []
+        token = None
+        while True:
+            kwargs = {"StackName": stack_name, "ChangeSetName": change_set_name}
+            if token:
+                kwargs["NextToken"] = token
+            page = client.describe_change_set(**kwargs)
+            first = first or page
+            changes.extend(page.get("Changes", []))
+            token = page.get("NextToken")
+            if not token:
+                break
+        return {**first, "Changes": changes}
+
+    @_translated("executing change set {1}")
+    def execute_change_set(self, stack_name: str, change_set_name: str) -> None:
+        self.client("cloudformation").execute_change_set(StackName=stack_name, ChangeSetName=change_set_name)
+
+    @_translated("deleting change set {1}")
+    def delete_change_set(self, stack_name: str, change_set_name: str) -> None:
+        self.client("cloudformation").delete_change_set(StackName=stack_name, ChangeSetName=change_set_name)
+
+    @_translated("reading events of stack {0}")
+    def stack_events(self, stack_name: str, since_event_id: str | None = None) -> list[dict]:
+        """Events newer than `since_event_id`, oldest first (the API pages newest first)."""
+        paginator = self.client("cloudformation").get_paginator("describe_stack_events")
+        newer: list[dict] = []
+        for page in paginator.paginate(StackName=stack_name):
+            for event in page["StackEvents"]:
+                if event["EventId"] == since_event_id:
+                    return list(reversed(newer))
+                newer.append(event)
+        return list(reversed(newer))
+
+    @_translated("reading resources of stack {0}")
+    def stack_resources(self, stack_name: str) -> list[dict]:
+        return self.client("cloudformation").describe_stack_resources(StackName=stack_name)["StackResources"]
+
+    @_translated("turning on termination protection for stack {0}")
+    def enable_termination_protection(self, stack_name: str) -> None:
+        self.client("cloudformation").update_termination_protection(
+            StackName=stack_name, EnableTerminationProtection=True
+        )
+
+    # --- Route 53 ---
+
+    @_translated("reading hosted zone {0}")
+    def hosted_zone_name_servers(self, zone_id: str) -> list[str]:
+        zone = self.client("route53").get_hosted_zone(Id=zone_id)
+        return list(zone.get("DelegationSet", {}).get("NameServers", []))
+
+    # --- ECR ---
+
+    @_translated("getting an ECR login token")
+    def ecr_authorization_token(self) -> dict:
+        return self.client("ecr").get_authorization_token()["authorizationData"][0]
+
+    @_translated("reading images of repository {0}")
+    def ecr_images(self, repository: str) -> list[dict]:
+        paginator = self.client("ecr").get_paginator("describe_images")
+        images: list[dict] = []
+        for page in paginator.paginate(repositoryName=repository, filter={"tagStatus": "TAGGED"}):
+            images.extend(page["imageDetails"])
+        return images
+
+    @_translated("looking for tag {1} in repository {0}")
+    def ecr_image_exists(self, repository: str, tag: str) -> bool:
+        try:
+            found = self.client("ecr").describe_images(
+                repositoryName=repository, imageIds=[{"imageTag": tag}]
+            )["imageDetails"]
+        except ClientError as error:
+            if error_code(error) == "ImageNotFoundException":
+                return False
+            raise
+        return bool(found)
+
+    # --- ECS ---
+
+    @_translated("reading service {1}")
+    def describe_service(self, cluster: str, service: str) -> dict | None:
+        services = self.client("ecs").describe_services(cluster=cluster, services=[service])["services"]
+        return services[0] if services else None
+
+    @_translated("listing stopped tasks of service {1}")
+    def stopped_task_arns(self, cluster: str, service: str) -> list[str]:
+        return self.client("ecs").list_tasks(
+            cluster=cluster, serviceName=service, desiredStatus="STOPPED", maxResults=100
+        )["taskArns"]
+
+    @_translated("reading tasks in cluster {0}")
+    def describe_tasks(self, cluster: str, task_arns: list[str]) -> list[dict]:
+        if not task_arns:
+            return []
+        return self.client("ecs").describe_tasks(cluster=cluster, tasks=task_arns[:100])["tasks"]
+
+    # --- Elastic Load Balancing ---
+
+    @_translated("reading target health of {0}")
+    def target_health(self, target_group_arn: str) -> list[dict]:
+        return self.client("elbv2").describe_target_health(TargetGroupArn=target_group_arn)[
+            "TargetHealthDescriptions"
+        ]
+
+    # --- operations ---
