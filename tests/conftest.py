@@ -5,14 +5,43 @@ from __future__ import annotations
 import urllib.request
 
 import pytest
+from moto.cloudformation import parsing
 from moto.server import ThreadedMotoServer
 
 REGION = "us-east-1"
 
 
+def model_cloudformation_as_aws_does() -> None:
+    """Two places where moto 5.2.5 differs from CloudFormation and our templates meet it. We fix
+    the emulator (in this process, where the threaded server runs), never the templates."""
+    generate_resource_name = parsing.generate_resource_name
+
+    def lower_case_repository_names(resource_type: str, stack_name: str, logical_id: str) -> str:
+        # CloudFormation names an unnamed ECR repository in lower case; ECR accepts nothing else.
+        name = generate_resource_name(resource_type, stack_name, logical_id)
+        return name.lower() if resource_type == "AWS::ECR::Repository" else name
+
+    def exports_of_created_outputs(self) -> list[parsing.Export]:
+        # CloudFormation creates (and exports) no output whose Condition is false.
+        conditions = self._resource_map.lazy_condition_map
+        return [
+            parsing.Export(
+                self._stack_id,
+                parsing.clean_json(output["Export"].get("Name"), self._resource_map),
+                parsing.clean_json(output.get("Value"), self._resource_map),
+            )
+            for output in (self._output_json_map or {}).values()
+            if output.get("Export") and ("Condition" not in output or conditions[output["Condition"]])
+        ]
+
+    parsing.generate_resource_name = lower_case_repository_names
+    parsing.OutputMap.exports = property(exports_of_created_outputs)
+
+
 @pytest.fixture(scope="session")
 def moto_server():
     """One moto server for the session; `aws` resets its state before each test that uses it."""
+    model_cloudformation_as_aws_does()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
