@@ -190,6 +190,10 @@ class Aws:
     def stack_resources(self, stack_name: str) -> list[dict]:
         return self.client("cloudformation").describe_stack_resources(StackName=stack_name)["StackResources"]
 
+    @_translated("deleting stack {0}")
+    def delete_stack(self, stack_name: str) -> None:
+        self.client("cloudformation").delete_stack(StackName=stack_name)
+
     @_translated("turning on termination protection for stack {0}")
     def enable_termination_protection(self, stack_name: str) -> None:
         self.client("cloudformation").update_termination_protection(

@@ -1,7 +1,83 @@
-"""Click commands of this area; cli.py registers everything listed in COMMANDS."""
+"""deploy.py resources | push | service | up | plan — presentation only; the work is in deployer.py."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from .. import console
+from ..deployer import create_deployer
+from ..settings import load_settings
+
+
+def settings_options(command: Callable) -> Callable:
+    """--config and the few settings people switch per run; everything else lives in deploy.toml."""
+
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Settings file.")
+    @click.option("--environment", help="Environment name (stack names are <app>-<environment>[-<site>]).")
+    @click.option("--site", help="Site name of the service stack.")
+    @click.option("--region", help="AWS region (AWS_REGION wins).")
+    @click.option("--profile", help="AWS profile (AWS_PROFILE wins).")
+    @functools.wraps(command)
+    def wrapper(config_path: str | None, **kwargs: Any) -> Any:
+        overrides = {key: kwargs.pop(key) for key in ("environment", "site", "region", "profile")}
+        settings = load_settings(config_path, overrides=overrides)
+        return command(create_deployer(settings), **kwargs)
+
+    return wrapper
+
+
+yes_option = click.option("--yes", "-y", is_flag=True, help="Execute change sets without asking.")
+tag_option = click.option("--tag", help="Image tag [push: git short SHA; service: newest in ECR].")
+dirty_option = click.option("--allow-dirty", is_flag=True, help="Push from an uncommitted work tree.")
+
+
+@click.command()
+@yes_option
+@settings_options
+def resources(deployer, yes: bool) -> None:
+    """Create or update the base stack (zone, network, load balancer, registry, cluster)."""
+    result = deployer.resources(yes=yes)
+    console.out.print(f"Stack {result.stack_name}: {'done' if result.changed else 'no changes'}")
+
+
+@click.command()
+@tag_option
+@dirty_option
+@settings_options
+def push(deployer, tag: str | None, allow_dirty: bool) -> None:
+    """Build the site image for the task's architecture and push it to ECR."""
+    console.out.print(deployer.push(tag=tag, allow_dirty=allow_dirty))
+
+
+@click.command()
+@tag_option
+@yes_option
+@settings_options
+def service(deployer, tag: str | None, yes: bool) -> None:
+    """Create or update the service stack with an image tag, then follow the ECS rollout."""
+    result = deployer.deploy_service(tag, yes=yes)
+    console.out.print(f"{result.url} runs image {result.image_tag}")
+
+
+@click.command()
+@tag_option
+@dirty_option
+@yes_option
+@settings_options
+def up(deployer, tag: str | None, allow_dirty: bool, yes: bool) -> None:
+    """resources → push → service in one go, with one summary at the end."""
+    deployer.up(tag=tag, allow_dirty=allow_dirty, yes=yes)
+
+
+@click.command()
+@settings_options
+def plan(deployer) -> None:
+    """Show what resources and service would change (change sets, deleted afterwards)."""
+    deployer.plan()
+
+
+COMMANDS: list[click.Command] = [resources, push, service, up, plan]

@@ -1,0 +1,494 @@
+"""The deployer: resources, push, service, up, plan — CloudFormation change sets and the ECS watcher.
+
+Decisions come from the planning modules (stack_status, changeset, rollout, delegation, images);
+AWS calls go through `Aws`; docker through argv lists. `create_deployer(settings)` wires the real
+things; tests build `Deployer` with a moto- or Stubber-backed `Aws` and injected helpers.
+"""
+
+from __future__ import annotations
+
+import base64
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from . import console, docker, images, progress, rollout
+from .aws import Aws
+from .changeset import ChangeSetSummary, summarize
+from .delegation import Delegation, check_delegation
+from .errors import AwsError, DeploymentFailed, RefusedError
+from .settings import Settings
+from .stack_status import NextStep, meaning_of
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "cloudformation"
+
+
+@dataclass(frozen=True)
+class StackResult:
+    stack_name: str
+    changed: bool  # False: "no changes" (success)
+    created: bool
+    outputs: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ServiceResult:
+    stack: StackResult
+    image_tag: str
+    url: str
+    rollout: rollout.RolloutState | None
+
+
+@dataclass
+class Timing:
+    """How long the waits may last and how often they poll (seconds)."""
+
+    stack_poll: float = 5.0
+    change_set_delay: int = 2
+    rollout_poll: float = 10.0
+    rollout_timeout: float = 30 * 60
+    delegation_poll: float = 30.0
+    delegation_timeout: float = 30 * 60
+
+
+def _outputs(stack: dict | None) -> dict[str, str]:
+    return {o["OutputKey"]: o["OutputValue"] for o in (stack or {}).get("Outputs", [])}
+
+
+def _parameters(stack: dict | None) -> dict[str, str]:
+    return {p["ParameterKey"]: p.get("ParameterValue", "") for p in (stack or {}).get("Parameters", [])}
+
+
+def refuse_for_status(stack_name: str, status: str, command: str) -> None:
+    """RECREATE / CONTINUE_ROLLBACK / WAIT / RETRY_DELETE → a refusal naming the exact next step."""
+    meaning = meaning_of(status)
+    step = meaning.next_step
+    if step in (NextStep.CREATE, NextStep.UPDATE):
+        return
+    if step is NextStep.WAIT:
+        hint = f"wait until it finishes, then run: python deploy.py {command}"
+    elif step is NextStep.RECREATE:
+        hint = (
+            f"delete stack {stack_name} (CloudFormation console, or "
+            f"`aws cloudformation delete-stack --stack-name {stack_name}`), "
+            f"then run: python deploy.py {command}"
+        )
+    elif step is NextStep.CONTINUE_ROLLBACK:
+        hint = (
+            "continue the rollback "
+            f"(`aws cloudformation continue-update-rollback --stack-name {stack_name}`), "
+            f"then run: python deploy.py {command}"
+        )
+    else:
+        hint = f"fix what blocked the delete of {stack_name} and delete it again"
+    raise RefusedError(f"stack {stack_name} {meaning.summary} ({status})", hint=hint)
+
+
+class Deployer:
+    def __init__(
+        self,
+        settings: Settings,
+        aws: Aws,
+        *,
+        templates: Path = TEMPLATES,
+        build_context: Path = ROOT,
+        confirm: Callable[[str], bool] | None = None,
+        interactive: bool | None = None,
+        run: Callable = docker.run,
+        git_state: Callable[[], images.GitState] | None = None,
+        delegation: Callable[[str, list[str]], Delegation] = check_delegation,
+        timing: Timing | None = None,
+    ):
+        self.settings = settings
+        self.aws = aws
+        self.templates = templates
+        self.build_context = build_context
+        self.confirm = confirm or (lambda text: click.confirm(text, default=False, err=True))
+        self.interactive = sys.stdin.isatty() if interactive is None else interactive
+        self.run = run
+        self.git_state = git_state or (lambda: images.git_state(build_context))
+        self.delegation = delegation
+        self.timing = timing or Timing()
+
+    # --- change sets ---
+
+    def _template(self, name: str) -> str:
+        return (self.templates / name).read_text(encoding="utf-8")
+
+    def create_change_set(
+        self, stack_name: str, template: str, parameters: dict[str, str], command: str
+    ) -> tuple[ChangeSetSummary, str]:
+        """Create and describe a change set; returns (summary, ChangeSetType)."""
+        stack = self.aws.describe_stack(stack_name)
+        status = stack["StackStatus"] if stack else None
+        if status is not None:
+            refuse_for_status(stack_name, status, command)
+        change_set_type = "CREATE" if meaning_of(status).next_step is NextStep.CREATE else "UPDATE"
+        name = f"deploy-py-{uuid.uuid4().hex[:12]}"
+        self.aws.create_change_set(
+            stack_name=stack_name,
+            change_set_name=name,
+            change_set_type=change_set_type,
+            template_body=self._template(template),
+            parameters=parameters,
+            tags={"flaskcom:app": self.settings.app, "flaskcom:environment": self.settings.environment},
+        )
+        self.aws.wait_change_set_created(stack_name, name, delay=self.timing.change_set_delay)
+        summary = summarize(self.aws.describe_change_set(stack_name, name))
+        if summary.failed:
+            self.aws.delete_change_set(stack_name, name)
+            raise AwsError(f"planning stack {stack_name}: {summary.status_reason}")
+        return summary, change_set_type
+
+    def apply(
+        self,
+        stack_name: str,
+        template: str,
+        parameters: dict[str, str],
+        *,
+        yes: bool,
+        command: str,
+    ) -> StackResult:
+        """Plan, show the diff, ask (unless --yes), execute, follow the events; 'no changes' = success."""
+        if not yes and not self.interactive:
+            raise RefusedError(
+                f"{command}: stdin is not a terminal, so the change set cannot be confirmed; nothing changed",
+                hint=f"review with `python deploy.py plan`, then run: python deploy.py {command} --yes",
+            )
+        summary, change_set_type = self.create_change_set(stack_name, template, parameters, command)
+        if summary.no_changes:
+            console.info(f"Stack {stack_name}: no changes")
+            self.aws.delete_change_set(stack_name, summary.change_set_name)
+            return StackResult(stack_name, False, False, _outputs(self.aws.describe_stack(stack_name)))
+        progress.print_change_set(summary)
+        if not yes and not self.confirm(f"Execute this change set on {stack_name}?"):
+            self.aws.delete_change_set(stack_name, summary.change_set_name)
+            raise RefusedError(f"{command}: change set declined; it was deleted and nothing changed")
+        stack = self.execute(stack_name, summary, command)
+        created = change_set_type == "CREATE"
+        if created:
+            self.protect(stack_name)
+        return StackResult(stack_name, True, created, _outputs(stack))
+
+    def execute(self, stack_name: str, summary: ChangeSetSummary, command: str) -> dict:
+        """Execute and follow stack events until the stack is stable; a failure raises with the reasons."""
+        last_event = self._newest_event_id(stack_name)
+        self.aws.execute_change_set(stack_name, summary.change_set_name)
+        started = self.aws.clock()
+        with progress.StackProgress(stack_name, len(summary.rows), self.aws.clock, started) as shown:
+            while True:
+                for event in self.aws.stack_events(stack_name, since_event_id=last_event):
+                    last_event = event["EventId"]
+                    shown.event(event)
+                stack = self.aws.describe_stack(stack_name)
+                status = stack["StackStatus"] if stack else "DELETE_COMPLETE"
+                shown.status = status
+                shown.refresh()
+                meaning = meaning_of(status)
+                if not meaning.busy and status != "REVIEW_IN_PROGRESS":
+                    break
+                self.on_stack_poll(stack_name)
+                self.aws.sleep(self.timing.stack_poll)
+        if not meaning.succeeded:
+            reasons = shown.failures or [stack.get("StackStatusReason", "") if stack else ""]
+            extra = self.failure_details(stack_name)
+            raise DeploymentFailed(
+                f"{command}: stack {stack_name} {meaning.summary} ({status}): "
+                + "; ".join(r for r in [*reasons, *extra] if r),
+                hint=f"fix the cause above, then run: python deploy.py {command}",
+            )
+        console.info(f"Stack {stack_name}: {status} in {int(self.aws.clock() - started)}s")
+        return stack
+
+    def _newest_event_id(self, stack_name: str) -> str | None:
+        if self.aws.describe_stack(stack_name) is None:
+            return None
+        events = self.aws.stack_events(stack_name)
+        return events[-1]["EventId"] if events else None
+
+    def protect(self, stack_name: str) -> None:
+        self.aws.enable_termination_protection(stack_name)
+        console.info(f"Stack {stack_name}: termination protection on")
+
+    # --- resources (the base stack) ---
+
+    def resources(self, *, yes: bool) -> StackResult:
+        s = self.settings
+        name = s.base_stack_name
+        if s.hosted_zone_id:
+            return self.apply(name, "resources.yaml", s.base_parameters(True), yes=yes, command="resources")
+        # The stack creates the zone: the certificate can only validate once the domain is delegated.
+        stack = self.aws.describe_stack(name)
+        phase_one_done = stack is not None and _parameters(stack).get("EnableHttps") == "false"
+        if stack is None or meaning_of(stack["StackStatus"]).next_step is NextStep.CREATE or phase_one_done:
+            console.info(
+                f"Stack {name}: phase 1 of 2 — hosted zone, network and load balancer (no HTTPS yet)"
+            )
+            first = self.apply(name, "resources.yaml", s.base_parameters(False), yes=yes, command="resources")
+            self.wait_for_delegation(first.outputs)
+            console.info(f"Stack {name}: phase 2 of 2 — certificate and HTTPS listener")
+            second = self.apply(name, "resources.yaml", s.base_parameters(True), yes=yes, command="resources")
+            return StackResult(name, True, first.created, second.outputs)
+        return self.apply(name, "resources.yaml", s.base_parameters(True), yes=yes, command="resources")
+
+    def name_servers(self, outputs: dict[str, str]) -> list[str]:
+        if outputs.get("NameServers"):
+            return [n.strip() for n in outputs["NameServers"].split(",") if n.strip()]
+        if outputs.get("HostedZoneId"):
+            return self.aws.hosted_zone_name_servers(outputs["HostedZoneId"])
+        raise AwsError(
+            f"reading stack {self.settings.base_stack_name}: it has no NameServers or HostedZoneId output"
+        )
+
+    def wait_for_delegation(self, outputs: dict[str, str]) -> Delegation:
+        domain = self.settings.domain
+        servers = self.name_servers(outputs)
+        console.out.print(f"Point the domain {domain} at these name servers (at your registrar):")
+        for server in servers:
+            console.out.print(f"  {server}")
+        started = self.aws.clock()
+        with progress.Waiting(f"waiting for {domain} to be delegated") as shown:
+            while True:
+                state = self.delegation(domain, servers)
+                waited = int(self.aws.clock() - started)
+                if state.delegated:
+                    console.info(f"{domain}: {state.line()} (after {waited}s)")
+                    return state
+                if waited >= self.timing.delegation_timeout:
+                    raise RefusedError(
+                        f"resources: {domain} is not delegated to the hosted zone after {waited}s "
+                        f"({state.line()})",
+                        hint="set the NS records at your registrar, then run: python deploy.py resources",
+                    )
+                shown.update(f"waiting for {domain} to be delegated: {state.line()} – {waited}s")
+                self.aws.sleep(self.timing.delegation_poll)
+
+    # --- push ---
+
+    def base_outputs(self, command: str) -> dict[str, str]:
+        stack = self.aws.describe_stack(self.settings.base_stack_name)
+        if stack is None or meaning_of(stack["StackStatus"]).next_step is not NextStep.UPDATE:
+            raise RefusedError(
+                f"{command}: the base stack {self.settings.base_stack_name} is not ready"
+                + (f" ({stack['StackStatus']})" if stack else " (it does not exist)"),
+                hint="python deploy.py resources",
+            )
+        return _outputs(stack)
+
+    def push(self, *, tag: str | None, allow_dirty: bool) -> str:
+        outputs = self.base_outputs("push")
+        repository, uri = outputs["RepositoryName"], outputs["RepositoryUri"]
+        tag = images.validate_tag(tag) if tag else images.default_tag(self.git_state(), allow_dirty)
+        push_image(
+            context=self.build_context,
+            remote=uri,
+            tag=tag,
+            platform=docker.platform_for(self.settings.architecture),
+            login=lambda: self.ecr_login(),
+            tag_exists=lambda t: self.aws.ecr_image_exists(repository, t),
+            run=self.run,
+        )
+        return tag
+
+    def ecr_login(self) -> None:
+        registry, username, password = decode_ecr_token(self.aws.ecr_authorization_token())
+        self.run(docker.login_argv(registry, username), stdin=password, capture=True)
+
+    # --- service ---
+
+    def deploy_service(self, image_tag: str | None = None, *, yes: bool = True) -> ServiceResult:
+        """Create/update the service stack with the tag (default: newest in ECR), then follow ECS."""
+        outputs = self.base_outputs("service")
+        repository = outputs["RepositoryName"]
+        if image_tag is None:
+            image_tag = images.newest_tag(self.aws.ecr_images(repository))
+            if image_tag is None:
+                raise RefusedError(
+                    f"service: repository {repository} has no images yet", hint="python deploy.py push"
+                )
+        else:
+            images.validate_tag(image_tag)
+            if not self.aws.ecr_image_exists(repository, image_tag):
+                raise RefusedError(
+                    f"service: image tag {image_tag!r} is not in repository {repository}",
+                    hint=f"python deploy.py push --tag {image_tag}",
+                )
+        self._cluster = outputs["ClusterName"]
+        self._watch_since = None
+        result = self.apply(
+            self.settings.service_stack_name,
+            "service.yaml",
+            self.settings.service_parameters(image_tag),
+            yes=yes,
+            command=f"service --tag {image_tag}",
+        )
+        state = self.watch_rollout(result.outputs)
+        url = result.outputs.get("Url", f"https://{self.settings.site_host}")
+        return ServiceResult(result, image_tag, url, state)
+
+    def _service_now(self, outputs: dict[str, str] | None = None) -> dict | None:
+        name = (outputs or {}).get("ServiceName") or self.settings.service_stack_name
+        cluster = getattr(self, "_cluster", None)
+        if not cluster:
+            return None
+        try:
+            return self.aws.describe_service(cluster, name)
+        except AwsError:
+            return None
+
+    def on_stack_poll(self, stack_name: str) -> None:
+        """While CloudFormation waits on the service stack, show where the ECS rollout is."""
+        if stack_name != self.settings.service_stack_name:
+            return
+        service = self._service_now()
+        if service and service.get("deployments"):
+            console.err.print(f"  [dim]{rollout.rollout_state(service).line()}[/]", highlight=False)
+
+    def failure_details(self, stack_name: str) -> list[str]:
+        """Why the service stack failed, in ECS's words (stopped tasks, service events)."""
+        if stack_name != self.settings.service_stack_name:
+            return []
+        service = self._service_now()
+        return self.rollout_reasons(service) if service else []
+
+    def rollout_reasons(self, service: dict) -> list[str]:
+        cluster = self._cluster
+        arns = self.aws.stopped_task_arns(cluster, service["serviceName"])
+        reasons = rollout.stopped_reasons(self.aws.describe_tasks(cluster, arns))
+        events = rollout.relevant_events(service)
+        return [f"task stopped: {r}" for r in reasons] + [f"service event: {e}" for e in events]
+
+    def watch_rollout(self, outputs: dict[str, str]) -> rollout.RolloutState | None:
+        """Follow the PRIMARY deployment to COMPLETED; FAILED (or too slow) raises with the reasons."""
+        service = self._service_now(outputs)
+        if service is None:
+            return None
+        started = self.aws.clock()
+        target_group = outputs.get("TargetGroupArn")
+        with progress.Waiting("following the ECS rollout") as shown:
+            while True:
+                state = rollout.rollout_state(service)
+                line = state.line()
+                if target_group:
+                    line += "; " + rollout.target_health(self.aws.target_health(target_group)).line()
+                shown.update(f"{line} – {int(self.aws.clock() - started)}s")
+                if state.phase is rollout.Phase.COMPLETED:
+                    console.info(f"Service {service['serviceName']}: {line}")
+                    return state
+                timed_out = self.aws.clock() - started >= self.timing.rollout_timeout
+                if state.phase is rollout.Phase.FAILED or timed_out:
+                    reasons = self.rollout_reasons(service)
+                    if target_group:
+                        reasons += list(rollout.target_health(self.aws.target_health(target_group)).reasons)
+                    what = state.reason or ("did not finish in time" if timed_out else "failed")
+                    for reason in reasons:
+                        console.err.print(f"  [red]✗ {reason}[/]", markup=False)
+                    raise DeploymentFailed(
+                        f"service: ECS deployment of {service['serviceName']} {what}"
+                        + (": " + "; ".join(reasons) if reasons else ""),
+                        hint="fix the cause, push a new image, then: python deploy.py service --tag <tag>",
+                    )
+                self.aws.sleep(self.timing.rollout_poll)
+                service = self._service_now(outputs) or service
+
+    # --- plan / up ---
+
+    def plan(self) -> list[ChangeSetSummary]:
+        """Change sets for both stacks, printed, then deleted: nothing executed."""
+        s = self.settings
+        summaries = []
+        base = self.aws.describe_stack(s.base_stack_name)
+        https = not (
+            not s.hosted_zone_id and (base is None or _parameters(base).get("EnableHttps") == "false")
+        )
+        summary, _ = self.create_change_set(
+            s.base_stack_name, "resources.yaml", s.base_parameters(https), "resources"
+        )
+        self._show_and_drop(summary)
+        summaries.append(summary)
+        if base is None or meaning_of(base["StackStatus"]).next_step is not NextStep.UPDATE:
+            console.info(f"Stack {s.service_stack_name}: planned after `python deploy.py resources` has run")
+            return summaries
+        current = self.aws.describe_stack(s.service_stack_name)
+        tag = _parameters(current).get("ImageTag") or images.newest_tag(
+            self.aws.ecr_images(_outputs(base)["RepositoryName"])
+        )
+        if not tag:
+            console.info(f"Stack {s.service_stack_name}: planned after `python deploy.py push` has run")
+            return summaries
+        summary, _ = self.create_change_set(
+            s.service_stack_name, "service.yaml", s.service_parameters(tag), "service"
+        )
+        self._show_and_drop(summary)
+        summaries.append(summary)
+        return summaries
+
+    def _show_and_drop(self, summary: ChangeSetSummary) -> None:
+        progress.print_change_set(summary)
+        self.aws.delete_change_set(summary.stack_name, summary.change_set_name)
+        stack = self.aws.describe_stack(summary.stack_name)
+        if stack is not None and stack["StackStatus"] == "REVIEW_IN_PROGRESS":
+            # A CREATE change set leaves an empty stack shell; remove it so nothing is left behind.
+            self.aws.delete_stack(summary.stack_name)
+
+    def up(self, *, tag: str | None, allow_dirty: bool, yes: bool) -> ServiceResult:
+        base = self.resources(yes=yes)
+        pushed = self.push(tag=tag, allow_dirty=allow_dirty)
+        result = self.deploy_service(pushed, yes=yes)
+        console.out.print(
+            f"[bold]Done:[/] {result.url} runs image {pushed} "
+            f"(base stack {'changed' if base.changed else 'unchanged'}, "
+            f"service stack {'changed' if result.stack.changed else 'unchanged'})"
+        )
+        return result
+
+
+def decode_ecr_token(data: dict) -> tuple[str, str, str]:
+    """(registry host, username, password) from get_authorization_token's authorizationData."""
+    try:
+        username, password = base64.b64decode(data["authorizationToken"]).decode().split(":", 1)
+    except (KeyError, ValueError) as error:
+        raise AwsError(f"getting an ECR login token: the token could not be decoded ({error})") from None
+    registry = data["proxyEndpoint"].removeprefix("https://").removeprefix("http://")
+    return registry, username, password
+
+
+def push_image(
+    *,
+    context: Path,
+    remote: str,
+    tag: str,
+    platform: str,
+    login: Callable[[], None],
+    tag_exists: Callable[[str], bool],
+    run: Callable = docker.run,
+) -> str:
+    """Check → build → login → tag → push → verify. The registry, login and check are injected so the
+    same steps run against ECR and against a local registry in tests."""
+    image = f"{remote}:{tag}"
+    if tag_exists(tag):
+        raise RefusedError(
+            f"push: tag {tag!r} already exists in {remote} and the repository is immutable",
+            hint="commit a change (new git SHA) or choose another tag: python deploy.py push --tag <new-tag>",
+        )
+    local = f"flaskcom-site:{tag}"
+    console.info(f"Building {local} for {platform}")
+    run(docker.build_argv(context, local, platform=platform))
+    login()
+    run(docker.tag_argv(local, image))
+    console.info(f"Pushing {image}")
+    run(docker.push_argv(image))
+    if not tag_exists(tag):
+        raise AwsError(f"push: docker pushed {image} but the registry does not list tag {tag!r}")
+    console.info(f"Pushed {image}")
+    return image
+
+
+def create_deployer(settings: Settings) -> Deployer:
+    return Deployer(settings, Aws.from_settings(settings, sleep=time.sleep, clock=time.monotonic))

@@ -1,0 +1,169 @@
+"""resources / plan / service against the real moto server (what moto models: stacks, exports, VPC,
+load balancer, listeners, ECR). ECS state after an update is not asserted (moto does not move the
+service to the new task definition)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from fargate_deploy.errors import RefusedError
+
+from .conftest import make_deployer
+
+# moto warns (UserWarning) for each resource type its CloudFormation skips; under `filterwarnings =
+# error` that warning would become an HTTP 500 inside the in-process server.
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
+
+
+@pytest.fixture
+def protected(monkeypatch):
+    """moto does not implement update_termination_protection: answer it with botocore's Stubber
+    (the real API returns just the StackId)."""
+    calls = []
+
+    def enable(self, stack_name):
+        client = boto3.session.Session().client("cloudformation")
+        with Stubber(client) as stub:
+            stub.add_response(
+                "update_termination_protection",
+                {"StackId": f"arn:aws:cloudformation:us-east-1:123456789012:stack/{stack_name}/x"},
+                {"StackName": stack_name, "EnableTerminationProtection": True},
+            )
+            client.update_termination_protection(StackName=stack_name, EnableTerminationProtection=True)
+        calls.append(stack_name)
+
+    monkeypatch.setattr("fargate_deploy.aws.Aws.enable_termination_protection", enable)
+    return calls
+
+
+def test_resources_creates_base_stack_with_exports(aws, settings, protected):
+    deployer = make_deployer(settings)
+    result = deployer.resources(yes=True)
+    assert result.created and result.changed
+    assert protected == ["flaskcom-test"]
+    session = boto3.session.Session()
+    stack = session.client("cloudformation").describe_stacks(StackName="flaskcom-test")["Stacks"][0]
+    assert stack["StackStatus"] == "CREATE_COMPLETE"
+    outputs = result.outputs
+    exports = {e["Name"]: e["Value"] for e in session.client("cloudformation").list_exports()["Exports"]}
+    for key in ("VpcId", "LoadBalancerArn", "HttpsListenerArn", "ClusterName", "RepositoryUri"):
+        assert exports[f"flaskcom-test-{key}"] == outputs[key]
+    assert session.client("ec2").describe_vpcs(VpcIds=[outputs["VpcId"]])["Vpcs"]
+    elbv2 = session.client("elbv2")
+    assert elbv2.describe_load_balancers(LoadBalancerArns=[outputs["LoadBalancerArn"]])["LoadBalancers"]
+    listeners = elbv2.describe_listeners(LoadBalancerArn=outputs["LoadBalancerArn"])["Listeners"]
+    assert sorted(listener["Port"] for listener in listeners) == [80, 443]
+    repos = session.client("ecr").describe_repositories()["repositories"]
+    assert [r["repositoryName"] for r in repos] == [outputs["RepositoryName"]]
+
+
+def test_update_with_no_changes_is_success(aws, settings, protected):
+    deployer = make_deployer(settings)
+    deployer.resources(yes=True)
+    again = deployer.resources(yes=True)
+    assert not again.created
+    assert again.outputs["VpcId"]
+
+
+def test_plan_executes_nothing(aws, settings):
+    deployer = make_deployer(settings)
+    summaries = deployer.plan()
+    assert len(summaries) == 1 and summaries[0].counts["add"] > 10
+    client = boto3.session.Session().client("cloudformation")
+    names = [
+        s["StackName"]
+        for s in client.list_stacks()["StackSummaries"]
+        if s["StackStatus"] != "DELETE_COMPLETE"
+    ]
+    assert names == []
+    assert (
+        boto3.session.Session()
+        .client("ec2")
+        .describe_vpcs(Filters=[{"Name": "is-default", "Values": ["false"]}])["Vpcs"]
+        == []
+    )
+
+
+def test_not_a_tty_without_yes_is_refused_and_changes_nothing(aws, settings):
+    deployer = make_deployer(settings, interactive=False)
+    with pytest.raises(RefusedError, match="stdin is not a terminal"):
+        deployer.resources(yes=False)
+    assert deployer.aws.describe_stack("flaskcom-test") is None
+
+
+def test_declined_change_set_is_deleted(aws, settings):
+    deployer = make_deployer(settings, interactive=True, confirm=lambda text: False)
+    with pytest.raises(RefusedError, match="declined"):
+        deployer.resources(yes=False)
+    client = boto3.session.Session().client("cloudformation")
+    stack = deployer.aws.describe_stack("flaskcom-test")
+    # A declined CREATE leaves at most the empty REVIEW_IN_PROGRESS shell, with no change sets.
+    assert stack is None or (
+        stack["StackStatus"] == "REVIEW_IN_PROGRESS"
+        and client.list_change_sets(StackName="flaskcom-test")["Summaries"] == []
+    )
+
+
+def _put_image(repository: str, tag: str) -> None:
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"digest": "sha256:" + hashlib.sha256(tag.encode()).hexdigest()},
+            "layers": [],
+        }
+    )
+    boto3.session.Session().client("ecr").put_image(
+        repositoryName=repository, imageManifest=manifest, imageTag=tag
+    )
+
+
+def test_service_create_then_update_with_new_tag(aws, settings, protected, monkeypatch):
+    # moto's documented knob: report this many running tasks, so the rollout reads COMPLETED.
+    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
+    deployer = make_deployer(settings)
+    base = deployer.resources(yes=True)
+    repository = base.outputs["RepositoryName"]
+    with pytest.raises(RefusedError, match="has no images"):
+        deployer.deploy_service(None)
+    _put_image(repository, "abc1234")
+    with pytest.raises(RefusedError, match="not in repository"):
+        deployer.deploy_service("nope999")
+    created = deployer.deploy_service(None)  # newest pushed
+    assert created.image_tag == "abc1234" and created.stack.created
+    assert created.rollout is not None and created.rollout.running == 1
+    client = boto3.session.Session().client("cloudformation")
+    stack = client.describe_stacks(StackName="flaskcom-test-www")["Stacks"][0]
+    params = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    assert params["ImageTag"] == "abc1234" and params["BaseStackName"] == "flaskcom-test"
+    ecs = boto3.session.Session().client("ecs")
+    service = ecs.describe_services(
+        cluster=base.outputs["ClusterName"], services=[created.stack.outputs["ServiceName"]]
+    )
+    assert service["services"][0]["status"] == "ACTIVE"
+
+    _put_image(repository, "def5678")
+    updated = deployer.deploy_service("def5678")
+    assert updated.stack.changed and not updated.stack.created
+    stack = client.describe_stacks(StackName="flaskcom-test-www")["Stacks"][0]
+    params = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    assert params["ImageTag"] == "def5678"
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    assert protected == ["flaskcom-test", "flaskcom-test-www"]
+
+
+def test_ecr_login_against_moto(aws, settings, protected):
+    calls = []
+    deployer = make_deployer(settings, run=lambda argv, **kw: calls.append((argv, kw)))
+    deployer.ecr_login()
+    ((argv, kw),) = calls
+    token = boto3.session.Session().client("ecr").get_authorization_token()["authorizationData"][0]
+    user, password = base64.b64decode(token["authorizationToken"]).decode().split(":", 1)
+    assert argv[:5] == ["docker", "login", "--username", user, "--password-stdin"]
+    assert password not in " ".join(argv) and kw["stdin"] == password
