@@ -6,6 +6,7 @@ Planning (which mode, which argv, the host nginx.conf) is pure; `serve_*` run th
 from __future__ import annotations
 
 import os
+import platform
 import re
 import secrets
 import shutil
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,8 +62,18 @@ def container_name(port: int) -> str:
     return f"flaskcom-local-{port}"
 
 
-def docker_build_argv() -> list[str]:
-    return docker.build_argv(REPO, IMAGE)
+# What `uname -m` says → the Fargate architecture whose image runs natively here.
+HOST_ARCHITECTURES = {"x86_64": "X86_64", "amd64": "X86_64", "aarch64": "ARM64", "arm64": "ARM64"}
+
+
+def host_platform(machine: str) -> str | None:
+    """The docker `--platform` of this machine (None for a CPU Fargate doesn't run: let docker pick)."""
+    architecture = HOST_ARCHITECTURES.get(machine.lower())
+    return docker.platform_for(architecture) if architecture else None
+
+
+def docker_build_argv(machine: str) -> list[str]:
+    return docker.build_argv(REPO, IMAGE, platform=host_platform(machine))
 
 
 def docker_run_argv(port: int) -> list[str]:
@@ -112,11 +124,11 @@ def host_nginx_argv(nginx: str, conf_path: Path, run_dir: Path) -> list[str]:
 
 
 def serve_in_docker(plan: LocalPlan, announce: Callable[[], None]) -> int:
-    docker.run(docker_build_argv())
+    docker.run(docker_build_argv(platform.machine()))
+    # The secret reaches docker through its environment, by name: never in argv (`ps` shows argv).
     env = {"SECRET_KEY": secrets.token_hex(32)}
     process = subprocess.Popen(docker_run_argv(plan.port), env={**os.environ, **env})
-    announce()
-    return _supervise([process], on_stop=lambda: _docker_stop(plan.port))
+    return _supervise([process], on_stop=lambda: _docker_stop(plan.port), announce=announce, port=plan.port)
 
 
 def _docker_stop(port: int) -> None:
@@ -129,8 +141,11 @@ def serve_on_host(plan: LocalPlan, nginx_path: str | None, announce: Callable[[]
     env = {**os.environ, "APP_ENV": "local", "IMAGE_TAG": "local"}
     if plan.mode == "gunicorn":
         gunicorn = subprocess.Popen(host_gunicorn_argv(sys.executable, f"127.0.0.1:{plan.port}"), env=env)
-        announce()
-        return _supervise([gunicorn], on_stop=lambda: _terminate(gunicorn, signal.SIGTERM))
+
+        def stop() -> None:
+            _terminate(gunicorn, signal.SIGTERM)
+
+        return _supervise([gunicorn], on_stop=stop, announce=announce, port=plan.port)
 
     run_dir = Path(tempfile.mkdtemp(prefix="flaskcom-local-"))
     # nginx's workers may run as another user (when started as root): they must reach the socket.
@@ -142,13 +157,12 @@ def serve_on_host(plan: LocalPlan, nginx_path: str | None, announce: Callable[[]
             host_gunicorn_argv(sys.executable, f"unix:{run_dir}/gunicorn.sock"), env=env
         )
         nginx = subprocess.Popen(host_nginx_argv(nginx_path, conf_path, run_dir))
-        announce()
 
         def drain() -> None:  # as in the container: nginx first (SIGQUIT), then gunicorn (SIGTERM)
             _terminate(nginx, signal.SIGQUIT)
             _terminate(gunicorn, signal.SIGTERM)
 
-        return _supervise([gunicorn, nginx], on_stop=drain)
+        return _supervise([gunicorn, nginx], on_stop=drain, announce=announce, port=plan.port)
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
 
@@ -163,10 +177,25 @@ def _terminate(process: subprocess.Popen, sig: int) -> None:
         process.wait()
 
 
-def _supervise(processes: list[subprocess.Popen], on_stop) -> int:
-    """Wait until one process exits (then stop the rest) or Ctrl-C (then drain and re-raise)."""
+def _answers_health(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _supervise(
+    processes: list[subprocess.Popen], on_stop: Callable[[], None], announce: Callable[[], None], port: int
+) -> int:
+    """Announce the URL once /health answers; wait until one process exits (then stop the rest) or
+    Ctrl-C (then drain and re-raise)."""
+    announced = False
     try:
         while all(process.poll() is None for process in processes):
+            if not announced and _answers_health(port):
+                announce()
+                announced = True
             time.sleep(0.2)
     except KeyboardInterrupt:
         on_stop()

@@ -55,7 +55,8 @@ worker_class = "sync"
 # Load the app once in the master, then fork: faster start-up and shared memory pages.
 preload_app = True
 # A heartbeat file per worker; /dev/shm is memory, so a slow or read-only disk never stalls it.
-worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# (Where there is no writable /dev/shm, e.g. some hosts for `deploy.py local`, gunicorn's default.)
+worker_tmp_dir = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 # ECS stops a task with SIGTERM and kills it after stopTimeout (30 s): finish requests within 20 s.
 graceful_timeout = _graceful
 timeout = _timeout
@@ -89,7 +90,8 @@ def when_ready(server):
         "worker_tmp_dir": worker_tmp_dir,
         "forwarded_allow_ips": forwarded_allow_ips,
     }
-    server.log.info("gunicorn config %s", json.dumps(effective, sort_keys=True))
+    # One JSON line: the message for people, the same settings as an object for log queries.
+    server.log.info("gunicorn config %s", json.dumps(effective, sort_keys=True), extra={"config": effective})
 
 
 # flasksite lives next to this file; make it importable whatever the working directory.

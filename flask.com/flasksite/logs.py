@@ -7,6 +7,8 @@ import logging
 import sys
 import time
 
+STRUCTURED_FIELDS = ("config",)
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -17,9 +19,13 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        # Structured fields passed as `extra={"config": {...}}` stay objects, not text.
+        for key in STRUCTURED_FIELDS:
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False)
+        return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 def json_stdout_handler() -> logging.Handler:

@@ -33,6 +33,15 @@ class Container:
         result = subprocess.run(["docker", "logs", self.name], capture_output=True, text=True, check=True)
         return result.stdout + result.stderr
 
+    def log_lines(self, containing: str, until, within_seconds: float = 5.0) -> list[str]:
+        """The log lines containing a text, once `until(lines)` holds: docker's log driver lags a little."""
+        deadline = time.monotonic() + within_seconds
+        while True:
+            lines = [line for line in self.logs().splitlines() if containing in line]
+            if until(lines) or time.monotonic() > deadline:
+                return lines
+            time.sleep(0.1)
+
     def wait_healthy(self, within_seconds: float = 10.0) -> float:
         """Seconds from `docker run` to the first 200 on /health."""
         deadline = time.monotonic() + within_seconds
@@ -53,9 +62,13 @@ def site_image():
     return build_site_image(IMAGE)
 
 
-def start_container(image: str, *extra_env: str, read_only: bool = True) -> Container:
+def start_container(
+    image: str, *extra_env: str, read_only: bool = True, cpus: str | None = None
+) -> Container:
     name = unique_name("flaskcom-test")
     argv = ["docker", "run", "--detach", "--name", name, "--publish", "127.0.0.1::8080"]
+    if cpus:
+        argv += ["--cpus", cpus]  # a cgroup CPU quota, as Fargate sets one
     if read_only:
         argv += ["--read-only", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
     for variable in ("SECRET_KEY=test-only-secret", "IMAGE_TAG=test-tag", *extra_env):

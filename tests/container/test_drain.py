@@ -11,7 +11,7 @@ import pytest
 
 pytestmark = pytest.mark.docker
 
-IN_FLIGHT = 12  # bounded: a few per worker, each held for half a second
+IN_FLIGHT = 20  # bounded: a few per worker, each held for half a second
 SLOW_MS = 500
 
 

@@ -53,16 +53,17 @@ def test_a_static_asset_is_served_by_nginx_not_gunicorn(site):
     assert headers["Content-Type"] == "text/css"
     assert headers["Content-Encoding"] == "gzip"
     assert headers["Cache-Control"] == "max-age=2592000"
-    lines = [line for line in site.logs().splitlines() if "proof=nginx-only" in line]
+    # ...whereas a page goes through gunicorn, and both access logs show it. Requested after the
+    # asset, so once its lines are in the log, the asset's gunicorn line (if any) would be too.
+    site.request("GET", "/api/time?proof=through-gunicorn")
+    proxied = site.log_lines("proof=through-gunicorn", until=lambda lines: len(lines) >= 2)
+    assert any("gunicorn.access" in line for line in proxied)
+    assert any('"upstream":"unix:/tmp/gunicorn.sock"' in line for line in proxied)
+    lines = site.log_lines("proof=nginx-only", until=lambda lines: len(lines) >= 1)
     nginx_lines = [json.loads(line) for line in lines if line.startswith('{"source":"nginx"')]
     assert len(nginx_lines) == 1
     assert nginx_lines[0]["upstream"] == ""  # nginx answered from disk, it proxied nothing
     assert not [line for line in lines if "gunicorn.access" in line]
-    # ...whereas a page goes through gunicorn, and both access logs show it.
-    site.request("GET", "/api/time?proof=through-gunicorn")
-    proxied = [line for line in site.logs().splitlines() if "proof=through-gunicorn" in line]
-    assert any("gunicorn.access" in line for line in proxied)
-    assert any('"upstream":"unix:/tmp/gunicorn.sock"' in line for line in proxied)
 
 
 def test_the_home_page_renders_with_its_assets(site):
@@ -156,3 +157,66 @@ def test_the_container_stops_when_a_server_dies(site_image):
         assert exit_code != "0"
     finally:
         remove_container(container)
+
+
+def test_tini_is_pid_1_and_the_supervisor_runs_both_servers(site):
+    def command_of(pid: str) -> str:
+        return (
+            subprocess.run(
+                ["docker", "exec", site.name, "cat", f"/proc/{pid}/cmdline"], capture_output=True, check=True
+            )
+            .stdout.replace(b"\0", b" ")
+            .decode()
+        )
+
+    assert command_of("1").startswith("/usr/bin/tini -- /app/start")
+    processes = subprocess.run(
+        ["docker", "exec", site.name, "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "nginx: master process" in processes and "gunicorn" in processes
+
+
+def test_gunicorn_logs_its_effective_config_as_one_json_line(site):
+    lines = site.log_lines("gunicorn config", until=bool)
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert entry["config"]["bind"] == ["unix:/tmp/gunicorn.sock"]
+    assert entry["config"]["graceful_timeout"] == 20
+    assert entry["config"]["worker_tmp_dir"] == "/dev/shm"
+    assert entry["config"]["workers"] == 2 * entry["config"]["usable_cpus"] + 1
+
+
+def test_workers_follow_the_cpu_quota_not_the_host_cores(site_image):
+    container = start_container(site_image, cpus="1")
+    try:
+        container.wait_healthy()
+        entry = json.loads(container.log_lines("gunicorn config", until=bool)[0])
+        assert (entry["config"]["usable_cpus"], entry["config"]["workers"]) == (1, 3)
+    finally:
+        remove_container(container)
+
+
+def test_the_final_image_has_no_build_tools_and_no_apt_lists(site_image):
+    found = subprocess.run(
+        ["docker", "run", "--rm", "--entrypoint", "sh", site_image, "-c",
+         "for tool in gcc cc make pip pip3 apt-get; do command -v $tool; done; "
+         "ls /opt/venv/bin | grep -i pip; ls /var/lib/apt/lists"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()  # fmt: skip
+    # apt-get is part of Debian's base and stays; pip, compilers and the package lists are gone.
+    assert found == ["/usr/bin/apt-get"], found
+    size = int(
+        subprocess.run(
+            ["docker", "image", "inspect", "--format", "{{.Size}}", site_image],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    print(f"\nimage size {size / 1e6:.0f} MB uncompressed")
+    assert size <= 180e6

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fargate_deploy import local
 
 
@@ -44,3 +46,31 @@ def test_the_host_nginx_conf_swaps_image_paths_and_port(tmp_path):
     assert f"server unix:{tmp_path}/run/gunicorn.sock" in conf
     assert "listen 127.0.0.1:9000 default_server;" in conf
     assert "listen 8080" not in conf and "[::]" not in conf
+
+
+@pytest.mark.parametrize(
+    ("machine", "platform"),
+    [
+        ("x86_64", "linux/amd64"),
+        ("AMD64", "linux/amd64"),
+        ("aarch64", "linux/arm64"),
+        ("arm64", "linux/arm64"),
+    ],
+)
+def test_the_image_is_built_for_this_machine(monkeypatch, machine, platform):
+    monkeypatch.setenv("DOCKER_BUILD_NETWORK", "host")
+    assert local.docker_build_argv(machine) == [
+        "docker", "build", "--tag", "flaskcom-local:latest", "--platform", platform,
+        "--network", "host", str(local.REPO),
+    ]  # fmt: skip
+
+
+def test_a_cpu_fargate_does_not_run_leaves_the_platform_to_docker(monkeypatch):
+    monkeypatch.delenv("DOCKER_BUILD_NETWORK", raising=False)
+    assert local.docker_build_argv("riscv64") == [
+        "docker",
+        "build",
+        "--tag",
+        "flaskcom-local:latest",
+        str(local.REPO),
+    ]
