@@ -1,0 +1,240 @@
+"""What each condition of the templates produces, rendered offline (tests/templates/render.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.templates.render import render
+
+DOMAIN = {"DomainName": "example.com"}
+SITE = {"BaseStackName": "flaskcom-prod", "ImageTag": "3f2c1ab"}
+ZONE = "Z0123456789ABCDEFGHIJ"
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0f5e1b1e-6d7a-4a38-9d8f-0123456789ab"
+
+
+def task_subnets(rendered):
+    return rendered.outputs["TaskSubnets"]["Value"]["Fn::Join"][1]
+
+
+def test_nat_none_runs_tasks_in_public_subnets_with_public_ips(base_template):
+    base = render(base_template, **DOMAIN, NatMode="none")
+    assert base.of_type("AWS::EC2::NatGateway") == {}
+    assert base.of_type("AWS::EC2::EIP") == {}
+    assert base.outputs["TaskAssignPublicIp"]["Value"] == "ENABLED"
+    assert task_subnets(base) == [{"Ref": "PublicSubnet1"}, {"Ref": "PublicSubnet2"}]
+    routes = base.of_type("AWS::EC2::Route")
+    assert list(routes) == ["PublicDefaultRoute"]
+
+
+def test_nat_single_shares_one_gateway(base_template):
+    base = render(base_template, **DOMAIN, NatMode="single")
+    assert list(base.of_type("AWS::EC2::NatGateway")) == ["NatGateway1"]
+    assert base.outputs["TaskAssignPublicIp"]["Value"] == "DISABLED"
+    assert task_subnets(base) == [{"Ref": "PrivateSubnet1"}, {"Ref": "PrivateSubnet2"}]
+    for route in ("PrivateDefaultRoute1", "PrivateDefaultRoute2"):
+        assert base.properties(route)["NatGatewayId"] == {"Ref": "NatGateway1"}
+
+
+def test_nat_per_az_has_a_gateway_in_each_zone(base_template):
+    base = render(base_template, **DOMAIN, NatMode="per-az")
+    gateways = base.of_type("AWS::EC2::NatGateway")
+    assert list(gateways) == ["NatGateway1", "NatGateway2"]
+    assert {g["Properties"]["SubnetId"]["Ref"] for g in gateways.values()} == {
+        "PublicSubnet1",
+        "PublicSubnet2",
+    }
+    assert base.properties("PrivateDefaultRoute1")["NatGatewayId"] == {"Ref": "NatGateway1"}
+    assert base.properties("PrivateDefaultRoute2")["NatGatewayId"] == {"Ref": "NatGateway2"}
+    assert base.outputs["TaskAssignPublicIp"]["Value"] == "DISABLED"
+
+
+def test_without_hosted_zone_the_stack_creates_one_and_reports_its_name_servers(base_template):
+    base = render(base_template, **DOMAIN)
+    assert list(base.of_type("AWS::Route53::HostedZone")) == ["HostedZone"]
+    assert "NameServers" in base.outputs
+    assert base.outputs["HostedZoneId"]["Value"] == {"Ref": "HostedZone"}
+    for record in ("ApexRecord", "WwwRecord"):
+        assert base.properties(record)["HostedZoneId"] == {"Ref": "HostedZone"}
+
+
+def test_with_hosted_zone_it_is_reused_and_no_name_servers_are_output(base_template):
+    base = render(base_template, **DOMAIN, HostedZoneId=ZONE)
+    assert base.of_type("AWS::Route53::HostedZone") == {}
+    assert "NameServers" not in base.outputs
+    assert base.outputs["HostedZoneId"]["Value"] == {"Ref": "HostedZoneId"}
+    assert base.properties("Certificate")["DomainValidationOptions"][0]["HostedZoneId"] == {
+        "Ref": "HostedZoneId"
+    }
+    names = {base.properties(r)["Name"]["Ref"] if "Ref" in base.properties(r)["Name"] else "www"
+             for r in ("ApexRecord", "WwwRecord")}  # fmt: skip
+    assert names == {"DomainName", "www"}
+
+
+def test_without_certificate_arn_the_stack_requests_apex_and_wildcard(base_template):
+    base = render(base_template, **DOMAIN, HostedZoneId=ZONE)
+    certificate = base.properties("Certificate")
+    assert certificate["DomainName"] == {"Ref": "DomainName"}
+    assert certificate["SubjectAlternativeNames"] == [{"Fn::Sub": "*.${DomainName}"}]
+    assert certificate["ValidationMethod"] == "DNS"
+    listener = base.properties("HttpsListener")
+    assert listener["Certificates"] == [{"CertificateArn": {"Ref": "Certificate"}}]
+
+
+def test_with_certificate_arn_no_certificate_is_created(base_template):
+    base = render(base_template, **DOMAIN, HostedZoneId=ZONE, CertificateArn=CERT)
+    assert base.of_type("AWS::CertificateManager::Certificate") == {}
+    assert base.properties("HttpsListener")["Certificates"] == [{"CertificateArn": {"Ref": "CertificateArn"}}]
+
+
+def test_https_listener_policy_and_default_404(base_template):
+    listener = render(base_template, **DOMAIN).properties("HttpsListener")
+    assert listener["Port"] == 443
+    assert listener["SslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09"
+    (action,) = listener["DefaultActions"]
+    assert action["Type"] == "fixed-response"
+    assert action["FixedResponseConfig"]["StatusCode"] == "404"
+
+
+def test_http_redirects_to_https_with_301(base_template):
+    (action,) = render(base_template, **DOMAIN).properties("HttpListener")["DefaultActions"]
+    assert action["Type"] == "redirect"
+    assert action["RedirectConfig"]["Protocol"] == "HTTPS"
+    assert action["RedirectConfig"]["StatusCode"] == "HTTP_301"
+
+
+def test_phase_one_without_https_has_no_certificate_nor_https_listener(base_template):
+    base = render(base_template, **DOMAIN, EnableHttps="false")
+    assert base.of_type("AWS::CertificateManager::Certificate") == {}
+    assert "HttpsListener" not in base.resources
+    assert "HttpsListenerArn" not in base.outputs
+    # Port 80 says HTTPS is coming (503) instead of redirecting to a port that does not listen yet.
+    (action,) = base.properties("HttpListener")["DefaultActions"]
+    assert action["Type"] == "fixed-response"
+    assert action["FixedResponseConfig"]["StatusCode"] == "503"
+    # Everything else is there, so phase 2 only adds the certificate and the listener.
+    with_https = render(base_template, **DOMAIN)
+    assert set(with_https.resources) - set(base.resources) == {"Certificate", "HttpsListener"}
+
+
+@pytest.mark.parametrize(("value", "expected"), [("true", "true"), ("false", "false")])
+def test_operations_switches(base_template, value, expected):
+    base = render(
+        base_template,
+        **DOMAIN,
+        EnableAccessLogs=value,
+        EnableContainerInsights=value,
+        EnableDeletionProtection=value,
+    )
+    attributes = {a["Key"]: a["Value"] for a in base.properties("LoadBalancer")["LoadBalancerAttributes"]}
+    assert attributes["access_logs.s3.enabled"] == expected
+    assert attributes["deletion_protection.enabled"] == expected
+    assert ("AccessLogsBucket" in base.resources) == (value == "true")
+    assert ("access_logs.s3.bucket" in attributes) == (value == "true")
+    (setting,) = base.properties("Cluster")["ClusterSettings"]
+    assert setting == {"Name": "containerInsights", "Value": "enabled" if value == "true" else "disabled"}
+
+
+def test_repository_is_immutable_scanned_retained_and_expires_images(base_template):
+    base = render(base_template, **DOMAIN, ImageRetentionCount="7")
+    repository = base.resources["Repository"]
+    assert repository["DeletionPolicy"] == repository["UpdateReplacePolicy"] == "Retain"
+    assert repository["Properties"]["ImageTagMutability"] == "IMMUTABLE"
+    assert repository["Properties"]["ImageScanningConfiguration"] == {"ScanOnPush": True}
+    assert "RepositoryPolicyText" not in repository["Properties"]
+    lifecycle = repository["Properties"]["LifecyclePolicy"]["LifecyclePolicyText"]["Fn::Sub"]
+    assert '"tagStatus": "untagged"' in lifecycle and '"countNumber": ${ImageRetentionCount}' in lifecycle
+
+
+def test_spot_off_and_on(service_template):
+    off = render(service_template, **SITE, UseSpot="false")
+    on = render(service_template, **SITE, UseSpot="true")
+    assert off.properties("Service")["CapacityProviderStrategy"] == [
+        {"CapacityProvider": "FARGATE", "Weight": 1}
+    ]
+    assert on.properties("Service")["CapacityProviderStrategy"] == [
+        {"CapacityProvider": "FARGATE_SPOT", "Weight": 1}
+    ]
+
+
+@pytest.mark.parametrize("architecture", ["X86_64", "ARM64"])
+def test_architecture_sets_the_runtime_platform(service_template, architecture):
+    task = render(service_template, **SITE, Architecture=architecture).properties("TaskDefinition")
+    assert task["RuntimePlatform"] == {
+        "CpuArchitecture": {"Ref": "Architecture"},
+        "OperatingSystemFamily": "LINUX",
+    }
+    assert task["RequiresCompatibilities"] == ["FARGATE"] and task["NetworkMode"] == "awsvpc"
+
+
+def test_off_hours_off_has_no_scheduled_actions(service_template):
+    target = render(service_template, **SITE).properties("ScalableTarget")
+    assert "ScheduledActions" not in target
+    assert target["MinCapacity"] == {"Ref": "MinCount"} and target["MaxCapacity"] == {"Ref": "MaxCount"}
+
+
+def test_off_hours_on_scales_to_zero_and_back(service_template):
+    target = render(
+        service_template,
+        **SITE,
+        OffHoursScaleDownCron="0 20 ? * MON-FRI *",
+        OffHoursScaleUpCron="0 7 ? * MON-FRI *",
+    ).properties("ScalableTarget")
+    down, up = target["ScheduledActions"]
+    assert down["Schedule"] == {"Fn::Sub": "cron(${OffHoursScaleDownCron})"}
+    assert down["ScalableTargetAction"] == {"MinCapacity": 0, "MaxCapacity": 0}
+    assert up["Schedule"] == {"Fn::Sub": "cron(${OffHoursScaleUpCron})"}
+    assert up["ScalableTargetAction"] == {
+        "MinCapacity": {"Ref": "MinCount"},
+        "MaxCapacity": {"Ref": "MaxCount"},
+    }
+
+
+def test_exec_off_and_on(service_template):
+    off = render(service_template, **SITE)
+    on = render(service_template, **SITE, EnableExec="true")
+    assert off.properties("Service")["EnableExecuteCommand"] is False
+    assert "Policies" not in off.properties("TaskRole")
+    assert on.properties("Service")["EnableExecuteCommand"] is True
+    assert on.properties("TaskRole")["Policies"][0]["PolicyName"] == "execute-command"
+
+
+def test_alarm_email_subscription_only_when_given(service_template):
+    assert "AlarmEmailSubscription" not in render(service_template, **SITE).resources
+    on = render(service_template, **SITE, AlarmEmail="ops@example.com")
+    assert on.properties("AlarmEmailSubscription")["Endpoint"] == {"Ref": "AlarmEmail"}
+    alarms = on.of_type("AWS::CloudWatch::Alarm")
+    assert {a["Properties"]["MetricName"] for a in alarms.values()} == {
+        "HTTPCode_Target_5XX_Count",
+        "UnHealthyHostCount",
+        "TargetResponseTime",
+    }
+    assert on.properties("ResponseTimeP99Alarm")["ExtendedStatistic"] == "p99"
+
+
+def test_default_host_is_the_domain_and_www(service_template):
+    service = render(service_template, **SITE)
+    assert "HostRecord" not in service.resources
+    (condition,) = service.properties("ListenerRule")["Conditions"]
+    apex, www = condition["HostHeaderConfig"]["Values"]
+    assert apex == {"Fn::ImportValue": {"Fn::Sub": "${BaseStackName}-DomainName"}}
+    assert www["Fn::Sub"][0] == "www.${DomainName}"
+    assert service.outputs["Url"]["Value"]["Fn::Sub"][0] == "https://${Host}"
+
+
+def test_own_host_name_gets_its_rule_and_dns_record(service_template):
+    service = render(service_template, **SITE, HostName="docs.example.com")
+    (condition,) = service.properties("ListenerRule")["Conditions"]
+    assert condition["HostHeaderConfig"]["Values"] == [{"Ref": "HostName"}]
+    assert service.properties("HostRecord")["Name"] == {"Ref": "HostName"}
+    assert service.outputs["Url"]["Value"]["Fn::Sub"][1] == {"Host": {"Ref": "HostName"}}
+
+
+def test_listener_rule_attaches_to_the_base_https_listener(service_template):
+    rule = render(service_template, **SITE).properties("ListenerRule")
+    assert rule["ListenerArn"] == {"Fn::ImportValue": {"Fn::Sub": "${BaseStackName}-HttpsListenerArn"}}
+    assert rule["Actions"] == [{"Type": "forward", "TargetGroupArn": {"Ref": "TargetGroup"}}]
+
+
+def test_render_refuses_unknown_parameters(service_template):
+    with pytest.raises(KeyError):
+        render(service_template, **SITE, NotAParameter="x")
