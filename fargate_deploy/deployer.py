@@ -115,6 +115,7 @@ class Deployer:
         self.git_state = git_state or (lambda: images.git_state(build_context))
         self.delegation = delegation
         self.timing = timing or Timing()
+        self._cluster: str | None = None  # set once the service's cluster is known
 
     # --- change sets ---
 
@@ -320,7 +321,6 @@ class Deployer:
                     hint=f"python deploy.py push --tag {image_tag}",
                 )
         self._cluster = outputs["ClusterName"]
-        self._watch_since = None
         result = self.apply(
             self.settings.service_stack_name,
             "service.yaml",
@@ -328,13 +328,13 @@ class Deployer:
             yes=yes,
             command=f"service --tag {image_tag}",
         )
-        state = self.watch_rollout(result.outputs)
+        state = self.watch_rollout(result.outputs, outputs["ClusterName"])
         url = result.outputs.get("Url", f"https://{self.settings.site_host}")
         return ServiceResult(result, image_tag, url, state)
 
     def _service_now(self, outputs: dict[str, str] | None = None) -> dict | None:
         name = (outputs or {}).get("ServiceName") or self.settings.service_stack_name
-        cluster = getattr(self, "_cluster", None)
+        cluster = self._cluster
         if not cluster:
             return None
         try:
@@ -364,8 +364,9 @@ class Deployer:
         events = rollout.relevant_events(service)
         return [f"task stopped: {r}" for r in reasons] + [f"service event: {e}" for e in events]
 
-    def watch_rollout(self, outputs: dict[str, str]) -> rollout.RolloutState | None:
+    def watch_rollout(self, outputs: dict[str, str], cluster: str) -> rollout.RolloutState | None:
         """Follow the PRIMARY deployment to COMPLETED; FAILED (or too slow) raises with the reasons."""
+        self._cluster = cluster
         service = self._service_now(outputs)
         if service is None:
             return None
@@ -386,7 +387,10 @@ class Deployer:
                     reasons = self.rollout_reasons(service)
                     if target_group:
                         reasons += list(rollout.target_health(self.aws.target_health(target_group)).reasons)
-                    what = state.reason or ("did not finish in time" if timed_out else "failed")
+                    if state.phase is rollout.Phase.FAILED:
+                        what = state.reason or "failed"
+                    else:
+                        what = f"did not finish in time ({int(self.timing.rollout_timeout)}s; {state.line()})"
                     for reason in reasons:
                         console.err.print(f"  [red]✗ {reason}[/]", markup=False)
                     raise DeploymentFailed(

@@ -27,7 +27,7 @@ _ZONE = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _CERT = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REPOSITORY = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
-_CRON = re.compile(r"^cron\([^)]+\)$")
+_CRON = re.compile(r"^[^\s()]+( [^\s()]+){5}$")  # the six fields; the template wraps them in cron()
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192)
 LOG_RETENTION_DAYS += (2557, 2922, 3288, 3653)
 NAT_MODES = ("none", "single", "per-az")
@@ -196,8 +196,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "target_requests_per_task": _integer(10, 100000),
     "enable_exec": _boolean,
     "alarm_email": _text(_EMAIL, "ops@example.com", optional=True),
-    "off_hours_scale_down_cron": _text(_CRON, "cron(0 20 ? * MON-FRI *)", optional=True),
-    "off_hours_scale_up_cron": _text(_CRON, "cron(0 7 ? * MON-FRI *)", optional=True),
+    "off_hours_scale_down_cron": _text(_CRON, "0 20 ? * MON-FRI *", optional=True),
+    "off_hours_scale_up_cron": _text(_CRON, "0 7 ? * MON-FRI *", optional=True),
     "enable_access_logs": _boolean,
     "enable_container_insights": _boolean,
     "log_retention_days": _integer(1, 3653, LOG_RETENTION_DAYS),
