@@ -11,6 +11,7 @@ import re
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -123,6 +124,17 @@ def host_nginx_argv(nginx: str, conf_path: Path, run_dir: Path) -> list[str]:
 # --- effects ---
 
 
+def port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        # As servers bind: a port with only closed connections (TIME_WAIT) left on it is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def serve_in_docker(plan: LocalPlan, announce: Callable[[], None]) -> int:
     docker.run(docker_build_argv(platform.machine()))
     # The secret reaches docker through its environment, by name: never in argv (`ps` shows argv).
@@ -177,6 +189,10 @@ def _terminate(process: subprocess.Popen, sig: int) -> None:
         process.wait()
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def _answers_health(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as response:
@@ -191,6 +207,8 @@ def _supervise(
     """Announce the URL once /health answers; wait until one process exits (then stop the rest) or
     Ctrl-C (then drain and re-raise)."""
     announced = False
+    # `kill` (SIGTERM) stops the site as cleanly as Ctrl-C does, instead of orphaning a container.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         while all(process.poll() is None for process in processes):
             if not announced and _answers_health(port):
@@ -200,5 +218,7 @@ def _supervise(
     except KeyboardInterrupt:
         on_stop()
         raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     on_stop()
     return next(process.returncode for process in processes if process.returncode is not None)

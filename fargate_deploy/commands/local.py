@@ -7,7 +7,7 @@ import shutil
 import click
 
 from .. import console, docker, local
-from ..errors import DeploymentFailed
+from ..errors import DeploymentFailed, RefusedError
 
 
 @click.command("local")
@@ -16,6 +16,11 @@ from ..errors import DeploymentFailed
 )
 def local_command(port: int) -> None:
     """Build the image and run the site at http://127.0.0.1:PORT (Ctrl-C stops it)."""
+    if not local.port_is_free(port):
+        raise RefusedError(
+            f"starting the site: port {port} on 127.0.0.1 is already in use",
+            hint=f"python deploy.py local --port {port + 1 if port < 65535 else 8081}",
+        )
     nginx_path = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
     plan = local.plan_local(port, docker.engine_reachable(), nginx_path)
     for notice in plan.notices:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from fargate_deploy import local
+from fargate_deploy.cli import main
 
 
 def test_docker_when_an_engine_is_reachable():
@@ -74,3 +77,14 @@ def test_a_cpu_fargate_does_not_run_leaves_the_platform_to_docker(monkeypatch):
         "flaskcom-local:latest",
         str(local.REPO),
     ]
+
+
+def test_a_port_in_use_is_refused_before_anything_is_built(capsys):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["local", "--port", str(port)]) == 2
+    stderr = capsys.readouterr().err.splitlines()
+    assert stderr[0] == f"error: starting the site: port {port} on 127.0.0.1 is already in use"
+    assert stderr[1] == f"hint: python deploy.py local --port {port + 1}"

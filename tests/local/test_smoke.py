@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -24,15 +25,58 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start(port: int, env: dict) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "deploy.py", "local", "--port", str(port)],
-        cwd=REPO,
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def collect(stream, lines: list[str]) -> None:
+    with stream:
+        for line in stream:
+            lines.append(line)
+
+
+class Run:
+    """`deploy.py local` as a user starts it; its output is collected as it comes."""
+
+    def __init__(self, port: int, env: dict):
+        self._collect(
+            subprocess.Popen(
+                [sys.executable, "deploy.py", "local", "--port", str(port)],
+                cwd=REPO,
+                env={**os.environ, **env},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+
+    @classmethod
+    def attach(cls, process: subprocess.Popen) -> Run:
+        run = cls.__new__(cls)
+        run._collect(process)
+        return run
+
+    def _collect(self, process: subprocess.Popen) -> None:
+        self.process = process
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self.readers = [
+            threading.Thread(target=collect, args=(self.process.stdout, self.stdout), daemon=True),
+            threading.Thread(target=collect, args=(self.process.stderr, self.stderr), daemon=True),
+        ]
+        for reader in self.readers:
+            reader.start()
+
+    def wait_for_output(self, text: str, within_seconds: float) -> None:
+        deadline = time.monotonic() + within_seconds
+        while not any(text in line for line in self.stdout):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"no {text!r} on stdout:\n{''.join(self.stdout + self.stderr)}")
+            time.sleep(0.1)
+
+    def interrupt(self, signum: int = signal.SIGINT) -> tuple[int, str, str]:
+        """Ctrl-C, as a terminal sends it (or a plain `kill`)."""
+        self.process.send_signal(signum)
+        code = self.process.wait(timeout=60)
+        for reader in self.readers:
+            reader.join(timeout=10)
+        return code, "".join(self.stdout), "".join(self.stderr)
 
 
 def get(port: int, path: str, within_seconds: float):
@@ -47,25 +91,21 @@ def get(port: int, path: str, within_seconds: float):
             time.sleep(0.1)
 
 
-def interrupt(process: subprocess.Popen) -> tuple[int, str, str]:
-    process.send_signal(signal.SIGINT)
-    stdout, stderr = process.communicate(timeout=60)
-    return process.returncode, stdout, stderr
-
-
 @pytest.mark.skipif(shutil.which("nginx", path="/usr/sbin:/usr/bin") is None, reason="needs nginx")
-def test_without_docker_it_runs_nginx_and_gunicorn_on_the_host():
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_without_docker_it_runs_nginx_and_gunicorn_on_the_host(signum):
     port = free_port()
-    process = start(port, {"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    run = Run(port, {"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
     try:
-        status, _, body = get(port, "/health", within_seconds=20)
+        run.wait_for_output(f"The site: http://127.0.0.1:{port}", within_seconds=30)
+        status, _, body = get(port, "/health", within_seconds=0)
         assert (status, json.loads(body)["status"]) == (200, "ok")
         _, headers, _ = get(port, "/static/site.css", within_seconds=5)
         assert headers["Cache-Control"] == "max-age=2592000"  # nginx's header: nginx served it
         _, _, body = get(port, "/visits", within_seconds=5)
         assert json.loads(body)["url"] == f"http://127.0.0.1:{port}/visits"
     finally:
-        code, stdout, stderr = interrupt(process)
+        code, stdout, stderr = run.interrupt(signum)
     assert code == 130
     assert "No Docker engine reachable: running nginx + gunicorn as host processes instead." in stderr
     assert f"The site: http://127.0.0.1:{port}" in stdout
@@ -78,13 +118,26 @@ def test_without_docker_it_runs_nginx_and_gunicorn_on_the_host():
 def test_with_docker_it_builds_and_runs_the_image_and_ctrl_c_removes_it():
     require_engine()
     port = free_port()
-    process = start(port, {})
+    run = Run(port, {})
     try:
-        status, headers, _ = get(port, "/health", within_seconds=240)
+        run.wait_for_output(f"The site: http://127.0.0.1:{port}", within_seconds=240)
+        status, headers, _ = get(port, "/health", within_seconds=0)
         assert status == 200
         assert headers["Server"] == "nginx"
+        inspected = subprocess.run(
+            ["docker", "inspect", "--format", "{{json .}}", local.container_name(port)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        container = json.loads(inspected)
+        assert container["HostConfig"]["ReadonlyRootfs"] is True
+        assert container["Config"]["User"] == "10001:10001"
+        assert "APP_ENV=production" in container["Config"]["Env"]
+        secret = next(item for item in container["Config"]["Env"] if item.startswith("SECRET_KEY="))
+        assert len(secret) == len("SECRET_KEY=") + 64  # generated, and passed by name (see test_plan)
     finally:
-        code, stdout, stderr = interrupt(process)
+        code, stdout, stderr = run.interrupt()
     assert code == 130
     assert f"The site: http://127.0.0.1:{port}" in stdout
     assert "Traceback" not in stderr
@@ -95,3 +148,32 @@ def test_with_docker_it_builds_and_runs_the_image_and_ctrl_c_removes_it():
         check=True,
     ).stdout
     assert remaining == ""
+
+
+def test_without_nginx_gunicorn_serves_alone_static_files_too():
+    # The command picks this mode when `nginx` is not installed; here nginx is, so the mode is chosen
+    # the same way the command does it, from the plan, in a process of its own.
+    port = free_port()
+    script = (
+        "import sys; from fargate_deploy import local; "
+        f"plan = local.plan_local({port}, engine_reachable=False, nginx_path=None); "
+        "print(plan.notices[0], file=sys.stderr); "
+        "local.serve_on_host(plan, None, lambda: print(f'The site: {plan.url}', flush=True))"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    run = Run.attach(process)
+    try:
+        run.wait_for_output(f"The site: http://127.0.0.1:{port}", within_seconds=30)
+        status, headers, _ = get(port, "/static/site.css", within_seconds=0)
+        assert status == 200
+        assert "max-age=2592000" not in headers.get("Cache-Control", "")  # Flask's, not nginx's
+        assert "Server" in headers and "gunicorn" in headers["Server"]
+    finally:
+        code, _, stderr = run.interrupt()
+    assert code != 0  # KeyboardInterrupt: the command turns it into 130
+    assert "running gunicorn alone" in stderr
+    assert "generated a throwaway one (local mode)" in stderr + "".join(run.stdout)
+    with pytest.raises(OSError):
+        get(port, "/health", within_seconds=0)
