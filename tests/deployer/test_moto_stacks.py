@@ -12,6 +12,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
+from fargate_deploy import images
 from fargate_deploy.errors import RefusedError
 
 from .conftest import make_deployer
@@ -167,3 +168,39 @@ def test_ecr_login_against_moto(aws, settings, protected):
     user, password = base64.b64decode(token["authorizationToken"]).decode().split(":", 1)
     assert argv[:5] == ["docker", "login", "--username", user, "--password-stdin"]
     assert password not in " ".join(argv) and kw["stdin"] == password
+
+
+def test_push_checks_ecr_before_building_and_verifies_after(aws, settings, protected):
+    """ECR's side of push against moto: describe_images says whether the tag exists (an existing tag in
+    the immutable repository is refused before any docker command); the docker steps are recorded."""
+    ran = []
+    repository_images = []
+
+    def run(argv, **kwargs):
+        ran.append(argv[1])
+        if argv[1] == "push":  # what a real push does to ECR, done through moto's API
+            _put_image(repository_images[0], argv[2].rsplit(":", 1)[1])
+
+    deployer = make_deployer(settings, run=run, git_state=lambda: images.parse_git_state("1a2b3c4\n", ""))
+    base = deployer.resources(yes=True)
+    repository_images.append(base.outputs["RepositoryName"])
+    assert not deployer.aws.ecr_image_exists(base.outputs["RepositoryName"], "1a2b3c4")
+    assert deployer.push(tag=None, allow_dirty=False) == "1a2b3c4"
+    assert ran == ["build", "login", "tag", "push"]
+    assert deployer.aws.ecr_image_exists(base.outputs["RepositoryName"], "1a2b3c4")
+    ran.clear()
+    with pytest.raises(RefusedError, match="already exists"):
+        deployer.push(tag="1a2b3c4", allow_dirty=False)
+    assert ran == []
+
+
+def test_push_refuses_a_dirty_tree_and_a_bad_tag(aws, settings, protected):
+    ran = []
+    dirty = images.parse_git_state("1a2b3c4\n", " M flask.com/app.py\n")
+    deployer = make_deployer(settings, run=lambda argv, **kw: ran.append(argv), git_state=lambda: dirty)
+    deployer.resources(yes=True)
+    with pytest.raises(RefusedError, match="uncommitted changes"):
+        deployer.push(tag=None, allow_dirty=False)
+    with pytest.raises(RefusedError, match="not valid for ECR"):
+        deployer.push(tag="-bad", allow_dirty=False)
+    assert ran == []
