@@ -238,3 +238,30 @@ def test_listener_rule_attaches_to_the_base_https_listener(service_template):
 def test_render_refuses_unknown_parameters(service_template):
     with pytest.raises(KeyError):
         render(service_template, **SITE, NotAParameter="x")
+
+
+def test_security_groups_let_visitors_reach_only_the_load_balancer(base_template):
+    base = render(base_template, **DOMAIN)
+    balancer = base.properties("LoadBalancerSecurityGroup")
+    assert {(r["FromPort"], r["CidrIp"]) for r in balancer["SecurityGroupIngress"]} == {
+        (80, "0.0.0.0/0"),
+        (443, "0.0.0.0/0"),
+    }
+    (egress,) = balancer["SecurityGroupEgress"]
+    assert (egress["FromPort"], egress["ToPort"]) == (8080, 8080)
+    assert egress["DestinationSecurityGroupId"] == {"Fn::GetAtt": ["TaskSecurityGroup", "GroupId"]}
+    ingress = base.of_type("AWS::EC2::SecurityGroupIngress")
+    assert [r["Properties"]["GroupId"] for r in ingress.values()] == [
+        {"Fn::GetAtt": ["TaskSecurityGroup", "GroupId"]}
+    ]
+    (rule,) = ingress.values()
+    assert rule["Properties"]["SourceSecurityGroupId"] == {
+        "Fn::GetAtt": ["LoadBalancerSecurityGroup", "GroupId"]
+    }
+    assert (rule["Properties"]["FromPort"], rule["Properties"]["ToPort"]) == (8080, 8080)
+    for group in base.of_type("AWS::EC2::SecurityGroup").values():
+        assert group["Properties"]["GroupDescription"]
+        for r in group["Properties"].get("SecurityGroupIngress", []) + group["Properties"].get(
+            "SecurityGroupEgress", []
+        ):
+            assert r["IpProtocol"] != "-1" and r.get("Description")
