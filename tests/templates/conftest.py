@@ -10,7 +10,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import subprocess
-import sys
 import venv
 from pathlib import Path
 
@@ -75,6 +74,3 @@ def run_tool(argv: list, cwd: Path = ROOT, timeout: int = 300) -> subprocess.Com
     return subprocess.run(
         [str(a) for a in argv], cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False
     )
-
-
-__all__ = ["run_tool", "sys"]

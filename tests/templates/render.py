@@ -42,6 +42,12 @@ class Rendered:
     def properties(self, name: str) -> dict[str, Any]:
         return self.resources[name].get("Properties", {})
 
+    def value(self, node: Any) -> Any:
+        """The value a {"Ref": <parameter>} takes in this rendering; anything else as written."""
+        if isinstance(node, dict) and set(node) == {"Ref"} and node["Ref"] in self.parameters:
+            return self.parameters[node["Ref"]]
+        return node
+
 
 def render(template: dict[str, Any], **overrides: str) -> Rendered:
     declared = template.get("Parameters", {})

@@ -61,7 +61,7 @@ def test_with_hosted_zone_it_is_reused_and_no_name_servers_are_output(base_templ
     base = render(base_template, **DOMAIN, HostedZoneId=ZONE)
     assert base.of_type("AWS::Route53::HostedZone") == {}
     assert "NameServers" not in base.outputs
-    assert base.outputs["HostedZoneId"]["Value"] == {"Ref": "HostedZoneId"}
+    assert base.value(base.outputs["HostedZoneId"]["Value"]) == ZONE
     assert base.properties("Certificate")["DomainValidationOptions"][0]["HostedZoneId"] == {
         "Ref": "HostedZoneId"
     }
@@ -83,7 +83,8 @@ def test_without_certificate_arn_the_stack_requests_apex_and_wildcard(base_templ
 def test_with_certificate_arn_no_certificate_is_created(base_template):
     base = render(base_template, **DOMAIN, HostedZoneId=ZONE, CertificateArn=CERT)
     assert base.of_type("AWS::CertificateManager::Certificate") == {}
-    assert base.properties("HttpsListener")["Certificates"] == [{"CertificateArn": {"Ref": "CertificateArn"}}]
+    (certificate,) = base.properties("HttpsListener")["Certificates"]
+    assert base.value(certificate["CertificateArn"]) == CERT
 
 
 def test_https_listener_policy_and_default_404(base_template):
@@ -201,7 +202,7 @@ def test_exec_off_and_on(service_template):
 def test_alarm_email_subscription_only_when_given(service_template):
     assert "AlarmEmailSubscription" not in render(service_template, **SITE).resources
     on = render(service_template, **SITE, AlarmEmail="ops@example.com")
-    assert on.properties("AlarmEmailSubscription")["Endpoint"] == {"Ref": "AlarmEmail"}
+    assert on.value(on.properties("AlarmEmailSubscription")["Endpoint"]) == "ops@example.com"
     alarms = on.of_type("AWS::CloudWatch::Alarm")
     assert {a["Properties"]["MetricName"] for a in alarms.values()} == {
         "HTTPCode_Target_5XX_Count",
@@ -225,7 +226,7 @@ def test_own_host_name_gets_its_rule_and_dns_record(service_template):
     service = render(service_template, **SITE, HostName="docs.example.com")
     (condition,) = service.properties("ListenerRule")["Conditions"]
     assert condition["HostHeaderConfig"]["Values"] == [{"Ref": "HostName"}]
-    assert service.properties("HostRecord")["Name"] == {"Ref": "HostName"}
+    assert service.value(service.properties("HostRecord")["Name"]) == "docs.example.com"
     assert service.outputs["Url"]["Value"]["Fn::Sub"][1] == {"Host": {"Ref": "HostName"}}
 
 
