@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from rich.markup import escape
 
-from . import console
+from . import console, rollout
 from .changeset import ChangeSetSummary
 
 _COLOURS = {"+": "green", ">": "yellow", "-": "red", "!": "magenta"}
@@ -49,6 +49,12 @@ class StackProgress:
             self.status = status
         else:
             self.latest[logical_id] = status
+        if rollout.is_eventual_consistency_event(reason):
+            # CloudFormation waits for ECS to settle after a service change: progress, not a problem.
+            self.latest[logical_id] = status
+            self.refresh()
+            self._status.update(escape(self.line() + f"  ({logical_id}: eventual consistency check)"))
+            return
         if status.endswith("_FAILED") and reason and "Resource creation cancelled" not in reason:
             line = f"{logical_id} ({event.get('ResourceType', '?')}) {status}: {reason}"
             if line not in self.failures:

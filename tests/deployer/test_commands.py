@@ -1,0 +1,72 @@
+"""The click commands through `main([...])` against moto: exit codes and the stderr lines."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from fargate_deploy.cli import main
+
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
+
+
+@pytest.fixture
+def cli_settings(settings, monkeypatch, tmp_path):
+    """The commands load these settings (moto's zone id cannot pass the file parser; see conftest)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", lambda path, overrides: settings)
+    monkeypatch.setattr(
+        "fargate_deploy.aws.Aws.enable_termination_protection", lambda self, name: None
+    )  # moto lacks it; the Stubber-backed proof is in test_moto_stacks
+    return settings
+
+
+def _stacks() -> list[str]:
+    summaries = boto3.session.Session().client("cloudformation").list_stacks()["StackSummaries"]
+    return [s["StackName"] for s in summaries if s["StackStatus"] != "DELETE_COMPLETE"]
+
+
+def test_resources_without_yes_on_a_pipe_exits_2_and_changes_nothing(aws, cli_settings, capsys):
+    assert main(["resources"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("error: resources: stdin is not a terminal")
+    assert err[1] == "hint: review with `python deploy.py plan`, then run: python deploy.py resources --yes"
+    assert _stacks() == []
+
+
+def test_plan_then_resources_then_no_changes(aws, cli_settings, capsys):
+    assert main(["plan"]) == 0
+    assert "Stack flaskcom-test: " in capsys.readouterr().out and _stacks() == []
+    assert main(["resources", "--yes"]) == 0
+    assert capsys.readouterr().out.strip().endswith("Stack flaskcom-test: done")
+    assert main(["resources", "--yes"]) == 0
+    assert "Stack flaskcom-test: no changes" in capsys.readouterr().out
+
+
+def test_service_with_a_tag_not_in_ecr_exits_2(aws, cli_settings, capsys):
+    assert main(["resources", "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["service", "--tag", "nope123", "--yes"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "error: service: image tag 'nope123' is not in repository flaskcom-test",
+        "hint: python deploy.py push --tag nope123",
+    ]
+
+
+def test_push_before_resources_exits_2(aws, cli_settings, capsys):
+    assert main(["push", "--tag", "v1"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: push: the base stack flaskcom-test is not ready (it does not exist)",
+        "hint: python deploy.py resources",
+    ]
+
+
+def test_bad_settings_file_exits_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "deploy.toml").write_text('domain = "example.com"\nmemmory = 512\n')
+    assert main(["plan"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: unknown setting 'memmory' in deploy.toml",
+        "hint: did you mean 'memory'?",
+    ]
