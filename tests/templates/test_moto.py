@@ -88,3 +88,27 @@ def test_phase_one_base_without_https_creates_in_moto(existing_zone_and_certific
     assert "HttpsListenerArn" not in base
     listeners = boto3.client("elbv2").describe_listeners(LoadBalancerArn=base["LoadBalancerArn"])["Listeners"]
     assert [listener["Port"] for listener in listeners] == [80]
+
+
+def test_second_site_on_its_own_host_name_in_moto(existing_zone_and_certificate):
+    zone, certificate = existing_zone_and_certificate
+    cfn = boto3.client("cloudformation")
+    base = create(cfn, "flaskcom-prod", BASE.read_text(), base_values(zone, certificate))
+    site = {"BaseStackName": "flaskcom-prod", "ImageTag": "3f2c1ab"}
+    create(cfn, "flaskcom-prod-www", SERVICE.read_text(), site)
+    docs = create(
+        cfn,
+        "flaskcom-prod-docs",
+        SERVICE.read_text(),
+        {**site, "HostName": "docs.example.com", "RulePriority": "200"},
+    )
+    assert docs["Url"] == "https://docs.example.com"
+    records = boto3.client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    (cname,) = [r for r in records if r["Type"] == "CNAME"]
+    assert cname["Name"].rstrip(".") == "docs.example.com"
+    assert cname["ResourceRecords"] == [{"Value": base["LoadBalancerDnsName"]}]
+    rules = boto3.client("elbv2").describe_rules(ListenerArn=base["HttpsListenerArn"])["Rules"]
+    hosts = sorted(
+        tuple(r["Conditions"][0]["HostHeaderConfig"]["Values"]) for r in rules if not r["IsDefault"]
+    )
+    assert hosts == [("docs.example.com",), ("example.com", "www.example.com")]
