@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from .conftest import remove_container, start_container
+
 pytestmark = pytest.mark.docker
 
 IN_FLIGHT = 20  # bounded: a few per worker, each held for half a second
@@ -54,3 +56,51 @@ def test_docker_stop_drains_in_flight_requests_and_exits_within_25_s(fresh_site)
     assert state == "0"  # drained on purpose, not killed after the timeout (137)
     logs = fresh_site.logs()
     assert "draining nginx, then gunicorn" in logs
+
+
+def test_the_drain_is_bounded_a_request_past_the_budget_is_cut(site_image):
+    # DRAIN_SECONDS (default 20) bounds the wait for nginx; 1 s here, with a request that needs 8 s.
+    container = start_container(site_image, "ENABLE_TEST_ENDPOINTS=1", "DRAIN_SECONDS=1")
+    try:
+        container.wait_healthy()
+        outcome: list[int | str] = []
+
+        def stuck_request() -> None:
+            try:
+                outcome.append(container.request("GET", "/api/slow?ms=8000")[0])
+            except (OSError, http.client.HTTPException) as error:
+                outcome.append(type(error).__name__)
+
+        thread = threading.Thread(target=stuck_request)
+        thread.start()
+        time.sleep(0.5)  # the request is in gunicorn
+        stop_started = time.monotonic()
+        subprocess.run(["docker", "stop", "--time", "30", container.name], check=True, capture_output=True)
+        stop_seconds = time.monotonic() - stop_started
+        thread.join(timeout=30)
+        print(f"\nDRAIN_SECONDS=1 with an 8 s request: docker stop took {stop_seconds:.2f} s, got {outcome}")
+        assert stop_seconds < 4
+        assert outcome != [200]
+        exit_code = subprocess.run(
+            ["docker", "inspect", "--format", "{{.State.ExitCode}}", container.name],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert exit_code == "0"
+    finally:
+        remove_container(container)
+
+
+def test_a_bad_drain_budget_stops_start_up_with_one_line(site_image):
+    result = subprocess.run(
+        ["docker", "run", "--rm", "--env", "DRAIN_SECONDS=soon", site_image],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "container/start: DRAIN_SECONDS must be a whole number of seconds, not 'soon'"
+    )
