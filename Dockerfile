@@ -30,8 +30,12 @@ COPY --from=build /app/site /app/site
 COPY nginx.conf /app/nginx.conf
 COPY container/start /app/start
 
-# Writable at run time (run with --read-only): /tmp (tmpfs: gunicorn's socket, nginx's pid and temp
-# files) and /dev/shm (gunicorn's worker heartbeat files). Nothing else is written.
+# Writable at run time (run with --read-only): /tmp (tmpfs locally, a task volume on Fargate:
+# gunicorn's socket, nginx's pid and temp files) and /dev/shm (gunicorn's worker heartbeat files).
+# Nothing else is written: bytecode was compiled above, logs go to stdout.
+# Environment: IMAGE_TAG (shown by /health), APP_ENV (production|local), SECRET_KEY (required in
+# production), WEB_CONCURRENCY (workers; default 2 × CPU quota + 1), DRAIN_SECONDS (stop budget,
+# default 20), ENABLE_TEST_ENDPOINTS=1 (tests and benchmarks only: /api/slow).
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
