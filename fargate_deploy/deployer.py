@@ -282,10 +282,14 @@ class Deployer:
             )
         return _outputs(stack)
 
-    def push(self, *, tag: str | None, allow_dirty: bool) -> str:
+    def push(self, *, tag: str | None, allow_dirty: bool, reuse_existing: bool = False) -> str:
+        """Build and push; `reuse_existing` (for `up`) accepts a tag already in ECR instead of refusing."""
         outputs = self.base_outputs("push")
         repository, uri = outputs["RepositoryName"], outputs["RepositoryUri"]
         tag = images.validate_tag(tag) if tag else images.default_tag(self.git_state(), allow_dirty)
+        if reuse_existing and self.aws.ecr_image_exists(repository, tag):
+            console.info(f"Image {uri}:{tag} is already in ECR; not building it again")
+            return tag
         push_image(
             context=self.build_context,
             remote=uri,
@@ -443,7 +447,7 @@ class Deployer:
 
     def up(self, *, tag: str | None, allow_dirty: bool, yes: bool) -> ServiceResult:
         base = self.resources(yes=yes)
-        pushed = self.push(tag=tag, allow_dirty=allow_dirty)
+        pushed = self.push(tag=tag, allow_dirty=allow_dirty, reuse_existing=True)
         result = self.deploy_service(pushed, yes=yes)
         console.out.print(
             f"[bold]Done:[/] {result.url} runs image {pushed} "

@@ -204,3 +204,33 @@ def test_push_refuses_a_dirty_tree_and_a_bad_tag(aws, settings, protected):
     with pytest.raises(RefusedError, match="not valid for ECR"):
         deployer.push(tag="-bad", allow_dirty=False)
     assert ran == []
+
+
+def test_up_then_up_again_reuses_the_pushed_tag(
+    aws, settings, protected, monkeypatch, capsys
+):
+    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
+    ran = []
+    repository = []
+
+    def run(argv, **kwargs):
+        ran.append(argv[1])
+        if argv[1] == "push":
+            _put_image(repository[0], argv[2].rsplit(":", 1)[1])
+
+    deployer = make_deployer(settings, run=run, git_state=lambda: images.parse_git_state("9f8e7d6\n", ""))
+    original_resources = deployer.resources
+
+    def resources(*, yes):
+        result = original_resources(yes=yes)
+        repository.append(result.outputs["RepositoryName"])
+        return result
+
+    deployer.resources = resources
+    first = deployer.up(tag=None, allow_dirty=False, yes=True)
+    assert first.image_tag == "9f8e7d6" and ran == ["build", "login", "tag", "push"]
+    assert "Done: https://example.com runs image 9f8e7d6" in capsys.readouterr().out
+    ran.clear()
+    again = deployer.up(tag=None, allow_dirty=False, yes=True)  # same commit: nothing to build
+    assert again.image_tag == "9f8e7d6" and ran == []
+    assert "base stack unchanged" in capsys.readouterr().out
