@@ -206,9 +206,7 @@ def test_push_refuses_a_dirty_tree_and_a_bad_tag(aws, settings, protected):
     assert ran == []
 
 
-def test_up_then_up_again_reuses_the_pushed_tag(
-    aws, settings, protected, monkeypatch, capsys
-):
+def test_up_then_up_again_reuses_the_pushed_tag(aws, settings, protected, monkeypatch, capsys):
     monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
     ran = []
     repository = []
