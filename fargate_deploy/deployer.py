@@ -280,7 +280,14 @@ class Deployer:
                 + (f" ({stack['StackStatus']})" if stack else " (it does not exist)"),
                 hint="python deploy.py resources",
             )
-        return _outputs(stack)
+        outputs = _outputs(stack)
+        missing = [key for key in ("RepositoryName", "RepositoryUri", "ClusterName") if not outputs.get(key)]
+        if missing:
+            raise AwsError(
+                f"{command}: stack {self.settings.base_stack_name} has no {', '.join(missing)} output",
+                hint="python deploy.py resources",
+            )
+        return outputs
 
     def push(self, *, tag: str | None, allow_dirty: bool, reuse_existing: bool = False) -> str:
         """Build and push; `reuse_existing` (for `up`) accepts a tag already in ECR instead of refusing."""

@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 from fargate_deploy.aws import Aws
 from fargate_deploy.delegation import check_delegation
 from fargate_deploy.deployer import Deployer, StackResult, Timing
-from fargate_deploy.errors import RefusedError
+from fargate_deploy.errors import AwsError, RefusedError
 from fargate_deploy.settings import Settings
 
 from .conftest import FakeClock
@@ -105,3 +105,9 @@ def test_stack_with_https_is_a_plain_update():
     deployer, applied, lookups, clock, stub = _deployer(done, [])
     deployer.resources(yes=True)
     assert applied == ["true"] and lookups == []
+
+
+def test_base_stack_without_outputs_is_a_clear_error():
+    deployer, *_ = _deployer({"StackStatus": "CREATE_COMPLETE", "Outputs": []}, [])
+    with pytest.raises(AwsError, match="has no RepositoryName, RepositoryUri, ClusterName output"):
+        deployer.push(tag="v1", allow_dirty=False)
