@@ -1,0 +1,352 @@
+"""Planning for the day-2 commands (status, logs, rollback, destroy, recover): pure functions over AWS
+responses (dicts) → frozen dataclasses. No boto3 here; aws.py fetches, commands/operate.py renders."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+
+from .errors import RefusedError
+from .stack_status import NextStep, meaning_of
+
+
+def outputs_of(stack: dict | None) -> dict[str, str]:
+    return {o["OutputKey"]: o["OutputValue"] for o in (stack or {}).get("Outputs", [])}
+
+
+def parameters_of(stack: dict | None) -> dict[str, str]:
+    return {p["ParameterKey"]: p.get("ParameterValue", "") for p in (stack or {}).get("Parameters", [])}
+
+
+# --- status ---
+
+
+@dataclass(frozen=True)
+class StackState:
+    name: str
+    status: str | None  # None: the stack does not exist
+    summary: str
+    next_command: str | None  # what to run now, when the state needs an action
+
+
+@dataclass(frozen=True)
+class Deployment:
+    status: str  # PRIMARY | ACTIVE
+    rollout_state: str  # IN_PROGRESS | COMPLETED | FAILED
+    image_tag: str | None
+    desired: int
+    running: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    base: StackState
+    service: StackState
+    url: str | None
+    image_tag: str | None
+    desired: int | None
+    running: int | None
+    pending: int | None
+    deployments: tuple[Deployment, ...] = ()
+    targets: dict[str, int] = field(default_factory=dict)  # target health state → count
+    monthly_cost_usd: float | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def next_command_for(stack_name: str, status: str | None, missing_command: str) -> str | None:
+    """The command a person runs next for a stack in this state (None: nothing to do)."""
+    step = meaning_of(status).next_step
+    if status is None:
+        return missing_command
+    if step is NextStep.WAIT:
+        return "python deploy.py status  (an operation is in progress; run it again when it ends)"
+    if step in (NextStep.RECREATE, NextStep.CONTINUE_ROLLBACK, NextStep.RETRY_DELETE):
+        return "python deploy.py recover"
+    if status == "REVIEW_IN_PROGRESS":
+        return "python deploy.py recover"
+    return None
+
+
+def stack_state(name: str, stack: dict | None, missing_command: str) -> StackState:
+    status = stack["StackStatus"] if stack else None
+    summary = meaning_of(status).summary
+    return StackState(name, status, summary, next_command_for(name, status, missing_command))
+
+
+def image_tag_of(task_definition: dict | None) -> str | None:
+    """The tag of the `web` container's image (`<repo uri>:<tag>`)."""
+    for container in (task_definition or {}).get("containerDefinitions", []):
+        image = container.get("image", "")
+        if container.get("name") == "web" and ":" in image.rsplit("/", 1)[-1]:
+            return image.rsplit(":", 1)[1]
+    return None
+
+
+def status_report(
+    *,
+    base_name: str,
+    base_stack: dict | None,
+    service_name: str,
+    service_stack: dict | None,
+    service: dict | None,
+    task_definitions: dict[str, dict],
+    target_health: list[dict],
+    monthly_cost_usd: float | None = None,
+) -> StatusReport:
+    """Both stacks, the ECS service (describe_services), task definitions by ARN and target health."""
+    deployments = tuple(
+        Deployment(
+            status=d.get("status", ""),
+            rollout_state=d.get("rolloutState", "COMPLETED"),
+            image_tag=image_tag_of(task_definitions.get(d.get("taskDefinition", ""))),
+            desired=d.get("desiredCount", 0),
+            running=d.get("runningCount", 0),
+            pending=d.get("pendingCount", 0),
+        )
+        for d in (service or {}).get("deployments", [])
+    )
+    primary = next((d for d in deployments if d.status == "PRIMARY"), None)
+    image_tag = primary.image_tag if primary else None
+    if image_tag is None:
+        image_tag = parameters_of(service_stack).get("ImageTag") or None
+    targets: dict[str, int] = {}
+    for description in target_health:
+        state = description.get("TargetHealth", {}).get("State", "unknown")
+        targets[state] = targets.get(state, 0) + 1
+    return StatusReport(
+        base=stack_state(base_name, base_stack, "python deploy.py resources"),
+        service=stack_state(service_name, service_stack, "python deploy.py service"),
+        url=outputs_of(service_stack).get("Url"),
+        image_tag=image_tag,
+        desired=service.get("desiredCount") if service else None,
+        running=service.get("runningCount") if service else None,
+        pending=service.get("pendingCount") if service else None,
+        deployments=deployments,
+        targets=dict(sorted(targets.items())),
+        monthly_cost_usd=monthly_cost_usd,
+    )
+
+
+def report_lines(report: StatusReport) -> list[str]:
+    """The human rendering of `status` (the JSON one is `as_dict`)."""
+    lines = []
+    for label, stack in (("base", report.base), ("service", report.service)):
+        lines.append(f"{label} stack {stack.name}: {stack.status or 'missing'} ({stack.summary})")
+        if stack.next_command:
+            lines.append(f"  next: {stack.next_command}")
+    if report.url:
+        lines.append(f"url: {report.url}")
+    if report.image_tag:
+        lines.append(f"image: {report.image_tag}")
+    if report.desired is not None:
+        lines.append(f"tasks: {report.running} running, {report.pending} pending, {report.desired} desired")
+    for d in report.deployments:
+        lines.append(
+            f"deployment {d.status}: {d.rollout_state}, image {d.image_tag or '?'}, "
+            f"{d.running}/{d.desired} running, {d.pending} pending"
+        )
+    if report.targets:
+        lines.append("targets: " + ", ".join(f"{count} {state}" for state, count in report.targets.items()))
+    if report.monthly_cost_usd is not None:
+        lines.append(f"estimated cost: ${report.monthly_cost_usd:,.2f}/month")
+    return lines
+
+
+# --- rollback ---
+
+
+def available_tags(image_details: list[dict]) -> list[str]:
+    """Tags newest first (describe_images imageDetails)."""
+    ordered = sorted(image_details, key=lambda d: _timestamp(d.get("imagePushedAt")), reverse=True)
+    return [tag for detail in ordered for tag in detail.get("imageTags", [])]
+
+
+def _timestamp(value: object) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, (int, float)):
+        return float(value)
+    return 0.0
+
+
+def rollback_target(image_details: list[dict], current_tag: str | None, requested: str | None) -> str:
+    """`--to TAG` if ECR has it; else the newest tag pushed before the running one."""
+    tags = available_tags(image_details)
+    shown = ", ".join(tags[:10]) + (" …" if len(tags) > 10 else "") if tags else "none"
+    if requested is not None:
+        if requested not in tags:
+            raise RefusedError(
+                f"rollback: image tag {requested!r} is not in ECR (available, newest first: {shown})",
+                hint="python deploy.py rollback --to <one of the tags above>",
+            )
+        if requested == current_tag:
+            raise RefusedError(
+                f"rollback: image tag {requested!r} is already running",
+                hint=f"choose another tag (available, newest first: {shown})",
+            )
+        return requested
+    if current_tag in tags:
+        older = tags[tags.index(current_tag) + 1 :]
+    else:
+        older = [tag for tag in tags if tag != current_tag]
+    if not older:
+        raise RefusedError(
+            f"rollback: no image older than {current_tag!r} in ECR (available: {shown})",
+            hint="python deploy.py rollback --to <tag>",
+        )
+    return older[0]
+
+
+def require_service_stack(name: str, stack: dict | None, command: str) -> None:
+    if stack is None:
+        raise RefusedError(
+            f"{command}: the service stack {name} does not exist", hint="python deploy.py service"
+        )
+
+
+# --- destroy ---
+
+
+@dataclass(frozen=True)
+class Retained:
+    what: str
+    identifier: str
+    remove_command: str
+
+
+@dataclass(frozen=True)
+class DestroyPlan:
+    stacks: tuple[str, ...]  # deleted in this order
+    retained: tuple[Retained, ...]
+
+
+def destroy_plan(
+    *,
+    region: str,
+    base_name: str,
+    base_stack: dict | None,
+    base_resources: list[dict],
+    service_name: str,
+    service_stack: dict | None,
+) -> DestroyPlan:
+    """What `destroy` deletes and what outlives it (from the stacks' parameters and resources).
+
+    Retained by the template (DeletionPolicy: Retain): the ECR repository with its images and the
+    access-log bucket. A hosted zone or certificate passed in as a parameter was never the stack's.
+    """
+    stacks = tuple(name for name, stack in ((service_name, service_stack), (base_name, base_stack)) if stack)
+    retained: list[Retained] = []
+    params = parameters_of(base_stack)
+    for resource in base_resources:
+        kind, physical = resource.get("ResourceType"), resource.get("PhysicalResourceId")
+        if not physical:
+            continue
+        if kind == "AWS::ECR::Repository":
+            retained.append(
+                Retained(
+                    "ECR repository and its images",
+                    physical,
+                    f"aws ecr delete-repository --repository-name {physical} --force --region {region}",
+                )
+            )
+        elif kind == "AWS::S3::Bucket":
+            retained.append(
+                Retained(
+                    "access-log bucket", physical, f"aws s3 rb s3://{physical} --force --region {region}"
+                )
+            )
+    zone = params.get("HostedZoneId")
+    if zone:
+        retained.append(
+            Retained(
+                "hosted zone (yours, passed in as HostedZoneId)",
+                zone,
+                f"aws route53 delete-hosted-zone --id {zone}  (after deleting its records other than NS/SOA)",
+            )
+        )
+    certificate = params.get("CertificateArn")
+    if certificate:
+        retained.append(
+            Retained(
+                "certificate (yours, passed in as CertificateArn)",
+                certificate,
+                f"aws acm delete-certificate --certificate-arn {certificate} --region {region}",
+            )
+        )
+    return DestroyPlan(stacks, tuple(retained))
+
+
+def stuck_resource(events: list[dict]) -> tuple[str, str] | None:
+    """(logical id, reason) of the newest resource that failed to delete; events newest first."""
+    failed = [e for e in events if e.get("ResourceStatus") == "DELETE_FAILED"]
+    resources = [e for e in failed if e.get("LogicalResourceId") != e.get("StackName")]
+    for event in resources or failed:
+        return event["LogicalResourceId"], event.get("ResourceStatusReason", "")
+    return None
+
+
+# --- recover ---
+
+
+@dataclass(frozen=True)
+class Recovery:
+    stack_name: str
+    action: str  # delete | continue-rollback | delete-change-sets | wait | none
+    reason: str
+
+
+def recovery_for(stack_name: str, stack: dict | None, change_sets: list[dict]) -> Recovery:
+    """What unsticks a stack: the one map (stack_status) decides, this only names the action."""
+    if stack is None:
+        return Recovery(stack_name, "none", "does not exist")
+    status = stack["StackStatus"]
+    meaning = meaning_of(status)
+    if status == "REVIEW_IN_PROGRESS" or meaning.next_step in (NextStep.RECREATE, NextStep.RETRY_DELETE):
+        return Recovery(stack_name, "delete", f"{meaning.summary} ({status})")
+    if meaning.next_step is NextStep.CONTINUE_ROLLBACK:
+        return Recovery(stack_name, "continue-rollback", f"{meaning.summary} ({status})")
+    if meaning.busy:
+        return Recovery(stack_name, "wait", f"{meaning.summary} ({status})")
+    stale = [cs for cs in change_sets if cs.get("ExecutionStatus") != "EXECUTE_IN_PROGRESS"]
+    if stale:
+        return Recovery(stack_name, "delete-change-sets", f"{len(stale)} unexecuted change set(s)")
+    return Recovery(stack_name, "none", f"{meaning.summary} ({status})")
+
+
+# --- logs ---
+
+
+def format_log_event(event: dict) -> str:
+    """One CloudWatch event (filter_log_events) as `time stream-tail  readable message`."""
+    when = datetime.fromtimestamp(event.get("timestamp", 0) / 1000, tz=UTC).strftime("%H:%M:%S")
+    stream = event.get("logStreamName", "").rsplit("/", 1)[-1][:8]
+    return f"{when} {stream}  {format_log_message(event.get('message', ''))}"
+
+
+def format_log_message(message: str) -> str:
+    """nginx access lines and the app's/gunicorn's JSON lines made readable; anything else unchanged."""
+    text = message.rstrip("\n")
+    try:
+        entry = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(entry, dict):
+        return text
+    if entry.get("source") == "nginx":
+        upstream = entry.get("upstream_time") or "-"
+        return (
+            f"nginx {entry.get('status', '?')} {entry.get('method', '?')} {entry.get('uri', '?')} "
+            f"{entry.get('bytes', 0)}B {entry.get('request_time', '?')}s (upstream {upstream}s)"
+        )
+    if "message" in entry:
+        level = str(entry.get("level", "info")).upper()
+        logger = entry.get("logger", "")
+        line = f"{level} {logger}: {entry['message']}" if logger else f"{level} {entry['message']}"
+        if entry.get("exception"):
+            line += "\n" + str(entry["exception"])
+        return line
+    return text

@@ -1,0 +1,68 @@
+"""Operations tests reuse the deployer's moto fixtures: a zone and certificate made through moto's APIs,
+the real templates, settings pointing at them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import boto3
+import pytest
+
+from tests.deployer.conftest import (  # noqa: F401  (fixtures)
+    make_deployer,
+    moto_like_cloudformation,
+    settings,
+    zone_and_certificate,
+)
+
+
+@pytest.fixture
+def no_termination_protection_api(monkeypatch):
+    """moto does not implement update_termination_protection; record the calls instead."""
+    calls = []
+    monkeypatch.setattr(
+        "fargate_deploy.aws.Aws.enable_termination_protection", lambda self, name: calls.append(("on", name))
+    )
+    monkeypatch.setattr(
+        "fargate_deploy.aws.Aws.disable_termination_protection",
+        lambda self, name: calls.append(("off", name)),
+    )
+    return calls
+
+
+@pytest.fixture
+def cli_settings(settings, monkeypatch, tmp_path, no_termination_protection_api):  # noqa: F811
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", lambda path, overrides: settings)
+    return settings
+
+
+def put_image(repository: str, tag: str) -> None:
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"digest": "sha256:" + hashlib.sha256(tag.encode()).hexdigest()},
+            "layers": [],
+        }
+    )
+    boto3.session.Session().client("ecr").put_image(
+        repositoryName=repository, imageManifest=manifest, imageTag=tag
+    )
+
+
+def snapshot() -> dict:
+    """Stacks (name → status), repositories and image tags in the emulator."""
+    session = boto3.session.Session()
+    cfn, ecr = session.client("cloudformation"), session.client("ecr")
+    stacks = {
+        s["StackName"]: s["StackStatus"]
+        for s in cfn.list_stacks()["StackSummaries"]
+        if s["StackStatus"] != "DELETE_COMPLETE"
+    }
+    repos = {}
+    for repo in ecr.describe_repositories()["repositories"]:
+        details = ecr.describe_images(repositoryName=repo["repositoryName"])["imageDetails"]
+        repos[repo["repositoryName"]] = sorted(t for d in details for t in d.get("imageTags", []))
+    return {"stacks": stacks, "repositories": repos}

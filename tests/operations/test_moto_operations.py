@@ -1,0 +1,135 @@
+"""status, rollback and destroy through `main([...])` against the real moto server with the real templates.
+
+moto does not move an ECS service to a new task definition (moto-notes), so the image a rollback
+deploys is asserted on the service stack's ImageTag parameter, which is what the task definition reads.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import boto3
+import pytest
+
+from fargate_deploy.cli import main
+
+from .conftest import make_deployer, put_image, snapshot
+
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
+
+
+@pytest.fixture
+def deployed(aws, cli_settings, monkeypatch):
+    """Base stack, two images, the service stack on abc1234 then def5678."""
+    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
+    deployer = make_deployer(cli_settings)
+    base = deployer.resources(yes=True)
+    repository = base.outputs["RepositoryName"]
+    put_image(repository, "abc1234")
+    deployer.deploy_service("abc1234")
+    time.sleep(1.1)  # moto's imagePushedAt has one-second resolution: keep the two pushes in order
+    put_image(repository, "def5678")
+    deployer.deploy_service("def5678")
+    return base.outputs
+
+
+def _image_tag() -> str:
+    stack = boto3.session.Session().client("cloudformation").describe_stacks(StackName="flaskcom-test-www")
+    return {p["ParameterKey"]: p["ParameterValue"] for p in stack["Stacks"][0]["Parameters"]}["ImageTag"]
+
+
+def test_status_json_reports_both_stacks_and_the_service(deployed, capsys):
+    assert main(["status", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["base"] == {
+        "name": "flaskcom-test",
+        "status": "CREATE_COMPLETE",
+        "summary": "is up",
+        "next_command": None,
+    }
+    assert report["service"]["status"] == "UPDATE_COMPLETE"
+    assert report["url"] == "https://example.com"  # HostName '' → the base DomainName
+    assert report["running"] == 1 and report["desired"] == 1
+    assert report["deployments"] and report["deployments"][0]["status"] == "PRIMARY"
+    # moto keeps the service on its first task definition (see module docstring); the report reads the
+    # tag from the task definition the PRIMARY deployment runs, falling back to the stack parameter.
+    assert report["image_tag"] in ("abc1234", "def5678")
+
+
+def test_status_text_when_nothing_exists(aws, cli_settings, capsys):
+    assert main(["status"]) == 0
+    out = capsys.readouterr().out
+    assert "base stack flaskcom-test: missing (does not exist yet)" in out
+    assert "next: python deploy.py resources" in out
+    assert "next: python deploy.py service" in out
+
+
+def test_rollback_goes_to_the_previous_tag_then_to_a_given_one(deployed, capsys):
+    assert _image_tag() == "def5678"
+    assert main(["rollback", "--yes"]) == 0
+    assert _image_tag() == "abc1234"
+    assert "runs image abc1234" in capsys.readouterr().out
+    assert main(["rollback", "--to", "def5678", "--yes"]) == 0
+    assert _image_tag() == "def5678"
+
+
+def test_rollback_to_a_tag_not_in_ecr_lists_the_available_ones(deployed, capsys):
+    before = snapshot()
+    assert main(["rollback", "--to", "nope999", "--yes"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == (
+        "error: rollback: image tag 'nope999' is not in ECR (available, newest first: def5678, abc1234)"
+    )
+    assert err[1].startswith("hint: python deploy.py rollback --to")
+    assert snapshot() == before
+
+
+@pytest.mark.filterwarnings("ignore:Exception\\(DependencyViolationError\\):UserWarning")
+def test_destroy_deletes_the_service_stack_then_reports_what_moto_leaves_of_the_base(
+    deployed, no_termination_protection_api, capsys
+):
+    assert main(["destroy", "--yes"]) == 1
+    captured = capsys.readouterr()
+    err = captured.err.splitlines()
+    assert "Will delete stacks, in order: flaskcom-test-www, flaskcom-test" in err
+    assert "Will keep: ECR repository and its images flaskcom-test" in err
+    assert any(line.startswith("Will keep: hosted zone") for line in err)
+    assert "Stack flaskcom-test-www: deleted" in err
+    client = boto3.session.Session().client("cloudformation")
+    live = {s["StackName"]: s["StackStatus"] for s in client.list_stacks()["StackSummaries"]}
+    assert live["flaskcom-test-www"] == "DELETE_COMPLETE"
+    # Termination protection is lifted only after the confirmation (here --yes), stack by stack.
+    assert no_termination_protection_api[-2:] == [("off", "flaskcom-test-www"), ("off", "flaskcom-test")]
+    # What moto does not model: deleting the base stack fails with DependencyViolation on the VPC (the
+    # load balancer's network interfaces are not released) and moto then drops the stack record while
+    # leaving the resources. In AWS the stack would reach DELETE_COMPLETE. We assert the failure path:
+    # exit 1, the stack named, AWS's words kept, and the next command.
+    assert err[-2].startswith("error: destroy: stack flaskcom-test could not be deleted:")
+    assert "DependencyViolation" in err[-2]
+    assert err[-1] == "hint: fix or empty that resource, then run: python deploy.py destroy"
+    assert "flaskcom-test" not in live
+    # The retained repository and its images outlive the stacks, as the template's DeletionPolicy says.
+    images = boto3.session.Session().client("ecr").describe_images(repositoryName="flaskcom-test")
+    assert sorted(t for d in images["imageDetails"] for t in d["imageTags"]) == ["abc1234", "def5678"]
+
+
+def test_destroy_without_a_terminal_or_yes_changes_nothing(deployed, capsys):
+    before = snapshot()
+    assert main(["destroy"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[-2] == "error: destroy: refusing to ask for confirmation without a terminal"
+    assert err[-1] == "hint: run it in a terminal, or add --yes: python deploy.py destroy --yes"
+    assert snapshot() == before
+
+
+def test_destroy_with_the_wrong_domain_typed_changes_nothing(deployed, monkeypatch, capsys):
+    monkeypatch.setattr("fargate_deploy.deployer.sys.stdin.isatty", lambda: True, raising=False)
+    monkeypatch.setattr("click.prompt", lambda *args, **kwargs: "example.org")
+    before = snapshot()
+    assert main(["destroy"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert (
+        err[-2] == "error: destroy: not confirmed ('example.org' is not 'example.com'); nothing was changed"
+    )
+    assert snapshot() == before
