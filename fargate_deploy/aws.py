@@ -261,3 +261,40 @@ class Aws:
         ]
 
     # --- operations ---
+
+    @_translated("turning off termination protection for stack {0}")
+    def disable_termination_protection(self, stack_name: str) -> None:
+        self.client("cloudformation").update_termination_protection(
+            StackName=stack_name, EnableTerminationProtection=False
+        )
+
+    @_translated("waiting for stack {0} to be deleted")
+    def wait_stack_deleted(self, stack_name: str, delay: int = 5) -> None:
+        waiter = self.client("cloudformation").get_waiter("stack_delete_complete")
+        waiter.wait(StackName=stack_name, WaiterConfig={"Delay": delay, "MaxAttempts": 720})
+
+    @_translated("continuing the rollback of stack {0}")
+    def continue_update_rollback(self, stack_name: str) -> None:
+        self.client("cloudformation").continue_update_rollback(StackName=stack_name)
+
+    @_translated("listing change sets of stack {0}")
+    def list_change_sets(self, stack_name: str) -> list[dict]:
+        paginator = self.client("cloudformation").get_paginator("list_change_sets")
+        return [s for page in paginator.paginate(StackName=stack_name) for s in page["Summaries"]]
+
+    @_translated("reading task definition {0}")
+    def describe_task_definition(self, task_definition: str) -> dict:
+        return self.client("ecs").describe_task_definition(taskDefinition=task_definition)["taskDefinition"]
+
+    @_translated("reading log group {0}")
+    def log_events(
+        self, log_group: str, start_ms: int, pattern: str | None = None, token: str | None = None
+    ) -> tuple[list[dict], str | None]:
+        """One page of filter_log_events; the next token (None at the end) lets --follow resume."""
+        kwargs: dict[str, Any] = {"logGroupName": log_group, "startTime": start_ms, "interleaved": True}
+        if pattern:
+            kwargs["filterPattern"] = pattern
+        if token:
+            kwargs["nextToken"] = token
+        page = self.client("logs").filter_log_events(**kwargs)
+        return page["events"], page.get("nextToken")
