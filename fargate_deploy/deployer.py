@@ -168,9 +168,16 @@ class Deployer:
             self.aws.delete_change_set(stack_name, summary.change_set_name)
             return StackResult(stack_name, False, False, _outputs(self.aws.describe_stack(stack_name)))
         progress.print_change_set(summary)
-        if not yes and not self.confirm(f"Execute this change set on {stack_name}?"):
-            self.aws.delete_change_set(stack_name, summary.change_set_name)
-            raise RefusedError(f"{command}: change set declined; it was deleted and nothing changed")
+        if not yes:
+            try:
+                accepted = self.confirm(f"Execute this change set on {stack_name}?")
+            except (click.exceptions.Abort, KeyboardInterrupt):
+                # Ctrl-C or end of input at the prompt is a "no" too: leave nothing behind.
+                self.aws.delete_change_set(stack_name, summary.change_set_name)
+                raise
+            if not accepted:
+                self.aws.delete_change_set(stack_name, summary.change_set_name)
+                raise RefusedError(f"{command}: change set declined; it was deleted and nothing changed")
         stack = self.execute(stack_name, summary, command)
         created = change_set_type == "CREATE"
         if created:

@@ -9,6 +9,7 @@ import hashlib
 import json
 
 import boto3
+import click
 import pytest
 from botocore.stub import Stubber
 
@@ -109,6 +110,17 @@ def test_declined_change_set_is_deleted(aws, settings):
         stack["StackStatus"] == "REVIEW_IN_PROGRESS"
         and client.list_change_sets(StackName="flaskcom-test")["Summaries"] == []
     )
+
+
+def test_ctrl_c_at_the_prompt_deletes_the_change_set(aws, settings):
+    def interrupted(text):
+        raise click.exceptions.Abort()
+
+    deployer = make_deployer(settings, interactive=True, confirm=interrupted)
+    with pytest.raises(click.exceptions.Abort):
+        deployer.resources(yes=False)
+    client = boto3.session.Session().client("cloudformation")
+    assert client.list_change_sets(StackName="flaskcom-test")["Summaries"] == []
 
 
 def _put_image(repository: str, tag: str) -> None:
