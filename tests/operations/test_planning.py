@@ -1,0 +1,206 @@
+"""operations.py over recorded-shape responses: table-driven, no AWS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from botocore.session import get_session
+
+from fargate_deploy import operations
+from fargate_deploy.errors import RefusedError
+
+ALL_STATUSES = get_session().get_service_model("cloudformation").shape_for("StackStatus").enum
+
+
+def _image(tag: str, minute: int) -> dict:
+    return {"imageTags": [tag], "imagePushedAt": datetime(2026, 11, 24, 9, minute, tzinfo=UTC)}
+
+
+IMAGES = [_image("b", 2), _image("a", 1), _image("c", 3)]
+
+
+@pytest.mark.parametrize(
+    ("current", "requested", "expected"),
+    [
+        ("c", None, "b"),  # previous of the newest
+        ("b", None, "a"),  # previous of an older one
+        (None, None, "c"),  # nothing known to run: newest
+        ("gone", None, "c"),  # running tag no longer in ECR: newest other
+        ("c", "a", "a"),  # explicit
+    ],
+)
+def test_rollback_target(current, requested, expected):
+    assert operations.rollback_target(IMAGES, current, requested) == expected
+
+
+@pytest.mark.parametrize(
+    ("current", "requested", "message"),
+    [
+        ("a", None, r"no image older than 'a' in ECR \(available: c, b, a\)"),
+        ("c", "zzz", r"'zzz' is not in ECR \(available, newest first: c, b, a\)"),
+        ("c", "c", r"'c' is already running"),
+    ],
+)
+def test_rollback_refusals_list_the_tags(current, requested, message):
+    with pytest.raises(RefusedError, match=message) as raised:
+        operations.rollback_target(IMAGES, current, requested)
+    assert raised.value.hint
+
+
+@pytest.mark.parametrize("status", ALL_STATUSES)
+def test_every_status_gets_a_summary_and_a_next_command_only_when_action_is_needed(status):
+    state = operations.stack_state("s", {"StackStatus": status}, "python deploy.py resources")
+    assert state.summary
+    stable = status in {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE"}
+    if stable:
+        assert state.next_command is None
+    if status in {"ROLLBACK_COMPLETE", "CREATE_FAILED", "UPDATE_ROLLBACK_FAILED", "DELETE_FAILED"}:
+        assert state.next_command == "python deploy.py recover"
+
+
+@pytest.mark.parametrize(
+    ("status", "change_sets", "action"),
+    [
+        ("ROLLBACK_COMPLETE", [], "delete"),
+        ("CREATE_FAILED", [], "delete"),
+        ("ROLLBACK_FAILED", [], "delete"),
+        ("DELETE_FAILED", [], "delete"),
+        ("REVIEW_IN_PROGRESS", [{"ChangeSetName": "x", "ExecutionStatus": "AVAILABLE"}], "delete"),
+        ("UPDATE_ROLLBACK_FAILED", [], "continue-rollback"),
+        ("UPDATE_IN_PROGRESS", [], "wait"),
+        ("UPDATE_COMPLETE", [{"ChangeSetName": "x", "ExecutionStatus": "AVAILABLE"}], "delete-change-sets"),
+        ("UPDATE_COMPLETE", [], "none"),
+        (None, [], "none"),
+    ],
+)
+def test_recovery_for(status, change_sets, action):
+    stack = {"StackStatus": status} if status else None
+    assert operations.recovery_for("s", stack, change_sets).action == action
+
+
+def test_destroy_plan_names_what_is_kept_and_how_to_remove_it():
+    base = {
+        "StackStatus": "UPDATE_COMPLETE",
+        "Parameters": [
+            {"ParameterKey": "HostedZoneId", "ParameterValue": "Z0123"},
+            {"ParameterKey": "CertificateArn", "ParameterValue": ""},
+        ],
+    }
+    resources = [
+        {
+            "LogicalResourceId": "Repository",
+            "ResourceType": "AWS::ECR::Repository",
+            "PhysicalResourceId": "r",
+        },
+        {"LogicalResourceId": "AccessLogs", "ResourceType": "AWS::S3::Bucket", "PhysicalResourceId": "b"},
+        {"LogicalResourceId": "LogGroup", "ResourceType": "AWS::Logs::LogGroup", "PhysicalResourceId": "/l"},
+    ]
+    plan = operations.destroy_plan(
+        region="eu-west-1",
+        base_name="app-prod",
+        base_stack=base,
+        base_resources=resources,
+        service_name="app-prod-www",
+        service_stack={"StackStatus": "UPDATE_COMPLETE"},
+    )
+    assert plan.stacks == ("app-prod-www", "app-prod")
+    assert [r.remove_command for r in plan.retained] == [
+        "aws ecr delete-repository --repository-name r --force --region eu-west-1",
+        "aws s3 rb s3://b --force --region eu-west-1",
+        "aws route53 delete-hosted-zone --id Z0123  (after deleting its records other than NS/SOA)",
+    ]
+
+
+def test_stuck_resource_prefers_the_resource_over_the_stack_event():
+    events = [
+        {
+            "StackName": "s",
+            "LogicalResourceId": "s",
+            "ResourceStatus": "DELETE_FAILED",
+            "ResourceStatusReason": "x",
+        },
+        {
+            "StackName": "s",
+            "LogicalResourceId": "Repository",
+            "ResourceStatus": "DELETE_FAILED",
+            "ResourceStatusReason": "The repository cannot be deleted because it still contains images",
+        },
+    ]
+    assert operations.stuck_resource(events) == (
+        "Repository",
+        "The repository cannot be deleted because it still contains images",
+    )
+    assert operations.stuck_resource([]) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "readable"),
+    [
+        (
+            '{"source":"nginx","method":"POST","uri":"/api","status":502,"bytes":0,"request_time":1.5,'
+            '"upstream_time":""}',
+            "nginx 502 POST /api 0B 1.5s (upstream -s)",
+        ),
+        (
+            '{"level":"error","logger":"gunicorn.error","message":"Worker timeout"}\n',
+            "ERROR gunicorn.error: Worker timeout",
+        ),
+        ('{"level":"info","message":"x","exception":"Traceback..."}', "INFO x\nTraceback..."),
+        ("plain text line\n", "plain text line"),
+        ("[1, 2]", "[1, 2]"),
+        ('{"other": 1}', '{"other": 1}'),
+    ],
+)
+def test_log_messages_made_readable(message, readable):
+    assert operations.format_log_message(message) == readable
+
+
+def test_status_report_reads_the_primary_deployments_image():
+    service = {
+        "desiredCount": 2,
+        "runningCount": 1,
+        "pendingCount": 1,
+        "deployments": [
+            {
+                "status": "PRIMARY",
+                "taskDefinition": "td:2",
+                "rolloutState": "IN_PROGRESS",
+                "desiredCount": 2,
+                "runningCount": 1,
+                "pendingCount": 1,
+            },
+            {
+                "status": "ACTIVE",
+                "taskDefinition": "td:1",
+                "rolloutState": "COMPLETED",
+                "desiredCount": 0,
+                "runningCount": 1,
+                "pendingCount": 0,
+            },
+        ],
+    }
+    defs = {
+        f"td:{n}": {"containerDefinitions": [{"name": "web", "image": f"1.dkr.ecr.x/r:tag{n}"}]}
+        for n in (1, 2)
+    }
+    report = operations.status_report(
+        base_name="b",
+        base_stack={"StackStatus": "UPDATE_COMPLETE"},
+        service_name="s",
+        service_stack={
+            "StackStatus": "UPDATE_IN_PROGRESS",
+            "Outputs": [{"OutputKey": "Url", "OutputValue": "u"}],
+        },
+        service=service,
+        task_definitions=defs,
+        target_health=[{"TargetHealth": {"State": "healthy"}}, {"TargetHealth": {"State": "initial"}}],
+        monthly_cost_usd=31.5,
+    )
+    assert report.image_tag == "tag2"
+    assert [d.image_tag for d in report.deployments] == ["tag2", "tag1"]
+    assert report.targets == {"healthy": 1, "initial": 1}
+    lines = operations.report_lines(report)
+    assert "deployment PRIMARY: IN_PROGRESS, image tag2, 1/2 running, 1 pending" in lines
+    assert "targets: 1 healthy, 1 initial" in lines
+    assert lines[-1] == "estimated cost: $31.50/month"

@@ -1,0 +1,174 @@
+"""What moto cannot put a stack into: botocore's Stubber answers with responses shaped like the real
+API (Stubber validates each against botocore's model). UPDATE_ROLLBACK_FAILED, an operation in
+progress, and filter_log_events paging with nextToken."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import boto3
+import click
+import pytest
+from botocore.stub import ANY, Stubber
+
+from fargate_deploy.aws import Aws
+from fargate_deploy.commands import operate
+from fargate_deploy.deployer import Deployer, Timing
+from fargate_deploy.errors import RefusedError
+from fargate_deploy.settings import Settings
+
+from ..deployer.conftest import FakeClock
+
+BASE, SERVICE = "flaskcom-prod", "flaskcom-prod-www"
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def _stack(name: str, status: str, outputs: dict[str, str] | None = None) -> dict:
+    return {
+        "StackName": name,
+        "StackId": f"arn:aws:cloudformation:us-east-1:123456789012:stack/{name}/1",
+        "StackStatus": status,
+        "CreationTime": NOW,
+        "Outputs": [{"OutputKey": k, "OutputValue": v} for k, v in (outputs or {}).items()],
+    }
+
+
+@pytest.fixture
+def stubbed():
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    clock = FakeClock()
+    aws = Aws(session, sleep=clock.sleep, clock=clock)
+    stubs = {}
+    for service in ("cloudformation", "logs"):
+        client = session.client(service, endpoint_url="https://stubbed.invalid")
+        aws._clients[service] = client
+        stubs[service] = Stubber(client)
+        stubs[service].activate()
+    settings = Settings(domain="example.com")
+    deployer = Deployer(settings, aws, interactive=False, timing=Timing(stack_poll=5))
+    yield deployer, stubs, clock
+    for stub in stubs.values():
+        stub.assert_no_pending_responses()
+        stub.deactivate()
+
+
+def _describe(stub, name: str, status: str | None, outputs=None) -> None:
+    if status is None:
+        stub.add_client_error(
+            "describe_stacks",
+            "ValidationError",
+            f"Stack with id {name} does not exist",
+            400,
+            {"StackName": name},
+        )
+    else:
+        stub.add_response("describe_stacks", {"Stacks": [_stack(name, status, outputs)]}, {"StackName": name})
+
+
+def test_update_rollback_failed_is_recovered_with_continue_update_rollback(stubbed, capsys):
+    deployer, stubs, _ = stubbed
+    cfn = stubs["cloudformation"]
+    _describe(cfn, SERVICE, "UPDATE_ROLLBACK_FAILED")
+    cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": SERVICE})
+    _describe(cfn, BASE, "UPDATE_COMPLETE")
+    cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": BASE})
+    cfn.add_response("continue_update_rollback", {}, {"StackName": SERVICE})
+    _describe(cfn, SERVICE, "UPDATE_ROLLBACK_IN_PROGRESS")  # the wait after continuing
+    _describe(cfn, SERVICE, "UPDATE_ROLLBACK_IN_PROGRESS")
+    _describe(cfn, SERVICE, "UPDATE_ROLLBACK_COMPLETE")
+    operate.recover.callback.__wrapped__(deployer, yes=True, no_wait=False)
+    err = capsys.readouterr().err
+    assert (
+        "flaskcom-prod-www is stuck: rolling back a failed update itself failed (UPDATE_ROLLBACK_FAILED)"
+        in err
+    )
+    assert "will continue-rollback" in err and "rollback continued" in err
+
+
+def test_busy_stack_with_no_wait_is_refused_before_anything_changes(stubbed):
+    deployer, stubs, _ = stubbed
+    _describe(stubs["cloudformation"], SERVICE, "UPDATE_IN_PROGRESS")
+    with pytest.raises(RefusedError, match=r"flaskcom-prod-www is being updated \(UPDATE_IN_PROGRESS\)"):
+        operate.destroy.callback.__wrapped__(deployer, yes=True, no_wait=True)
+
+
+def test_busy_stack_is_waited_for_with_the_injected_sleep(stubbed):
+    deployer, stubs, clock = stubbed
+    cfn = stubs["cloudformation"]
+    _describe(cfn, SERVICE, "UPDATE_IN_PROGRESS")
+    _describe(cfn, SERVICE, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
+    _describe(cfn, SERVICE, "UPDATE_COMPLETE")
+    stack = operate.wait_while_busy(deployer, SERVICE, no_wait=False)
+    assert stack["StackStatus"] == "UPDATE_COMPLETE"
+    assert clock.sleeps == [5, 5]
+
+
+def test_recover_refuses_without_a_terminal_or_yes(stubbed):
+    deployer, stubs, _ = stubbed
+    cfn = stubs["cloudformation"]
+    _describe(cfn, SERVICE, "ROLLBACK_COMPLETE")
+    cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": SERVICE})
+    _describe(cfn, BASE, "CREATE_COMPLETE")
+    cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": BASE})
+    with pytest.raises(RefusedError, match="without a terminal"):
+        operate.recover.callback.__wrapped__(deployer, yes=False, no_wait=False)
+
+
+def _event(event_id: str, ms: int, message: str) -> dict:
+    return {
+        "logStreamName": "web/web/0123456789abcdef",
+        "timestamp": ms,
+        "message": message,
+        "ingestionTime": ms,
+        "eventId": event_id,
+    }
+
+
+def test_logs_follow_every_page_by_next_token(stubbed, capsys, monkeypatch):
+    deployer, stubs, _ = stubbed
+    monkeypatch.setattr(
+        deployer, "base_outputs", lambda command: {"LogGroupName": "/flaskcom/prod", "RepositoryName": "r"}
+    )
+    _describe(stubs["cloudformation"], SERVICE, "UPDATE_COMPLETE")
+    logs = stubs["logs"]
+    expected = {
+        "logGroupName": "/flaskcom/prod",
+        "startTime": ANY,
+        "interleaved": True,
+        "filterPattern": '"GET"',
+    }
+    nginx = (
+        '{"source":"nginx","time":"2026-11-24T10:00:00+00:00","method":"GET","uri":"/health","status":200,'
+        '"bytes":42,"request_time":0.003,"upstream_time":"0.002","upstream":"unix:/tmp/gunicorn.sock",'
+        '"forwarded_for":"","forwarded_proto":"https","user_agent":"ELB-HealthChecker/2.0"}'
+    )
+    logs.add_response(
+        "filter_log_events",
+        {"events": [_event("1", 1_700_000_000_000, nginx)], "nextToken": "page-2"},
+        expected,
+    )
+    app = '{"time": "x", "level": "info", "logger": "flasksite", "message": "GET served"}'
+    logs.add_response(
+        "filter_log_events",
+        {"events": [_event("2", 1_700_000_001_000, app)]},
+        expected | {"nextToken": "page-2"},
+    )
+    operate.logs.callback.__wrapped__(deployer, follow=False, since="10m", text="GET")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "22:13:20 01234567  nginx 200 GET /health 42B 0.003s (upstream 0.002s)",
+        "22:13:21 01234567  INFO flasksite: GET served",
+    ]
+
+
+def test_logs_bad_since_is_refused():
+    with pytest.raises(RefusedError, match="is not a duration"):
+        operate.parse_since("ten minutes")
+    assert operate.parse_since("10m") == 600 and operate.parse_since("2h") == 7200
+
+
+def test_commands_are_registered():
+    assert {c.name for c in operate.COMMANDS} == {"status", "logs", "rollback", "destroy", "recover"}
+    assert all(isinstance(c, click.Command) for c in operate.COMMANDS)
