@@ -1,0 +1,213 @@
+"""Monthly cost estimate: settings + traffic + a dated price table → line items (pure, no AWS calls).
+
+The profiles live here and nowhere else; docs/costs.md explains them and the assumptions below.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+PRICE_DIR = Path(__file__).parent / "prices"
+
+# The two profiles as settings overrides (keys of fargate_deploy.settings.Settings).
+# Fargate Spot runs X86_64 tasks only, so the cheapest task is a Spot X86_64 one
+# (Spot x86 costs less than on-demand ARM64); ARM64 is the on-demand choice.
+PROFILES: dict[str, dict[str, Any]] = {
+    "lean": {
+        "nat_mode": "none",
+        "desired_count": 1,
+        "min_count": 1,
+        "use_spot": True,
+        "architecture": "X86_64",
+        "cpu": 256,
+        "memory": 512,
+        "enable_container_insights": False,
+        "enable_access_logs": False,
+    },
+    "ha": {
+        "nat_mode": "per-az",
+        "desired_count": 2,
+        "min_count": 2,
+        "use_spot": False,
+        "architecture": "ARM64",
+        "cpu": 512,
+        "memory": 1024,
+    },
+}
+
+# Assumptions that turn "requests per month" into metered quantities (documented in docs/costs.md).
+AVAILABILITY_ZONES = 2  # the base template spans two AZs: the ALB holds one public IPv4 in each
+BYTES_PER_RESPONSE = 50_000  # average bytes through the ALB per request (request + response)
+REQUESTS_PER_CONNECTION = 1  # worst case for LCU: every request opens a new connection
+LOG_BYTES_PER_REQUEST = 300  # one nginx access line + a share of gunicorn's lines
+IMAGE_GB = 0.1  # compressed image size, stored in ECR and pulled through NAT
+PULLS_PER_MONTH_PER_TASK = 30  # deploys and task replacements that pull the image
+GB = 1_000_000_000
+LCU_NEW_CONNECTIONS_PER_SECOND = 25
+LCU_GB_PER_HOUR = 1.0
+
+
+@dataclass(frozen=True)
+class Prices:
+    region: str
+    read_on: str
+    hours_per_month: float
+    table: dict[str, Any]
+    sources: tuple[str, ...]
+
+    def fargate(self, architecture: str, spot: bool) -> dict[str, float]:
+        key = f"{architecture}_SPOT" if spot else architecture
+        if key not in self.table["fargate"]:
+            raise ConfigError(
+                f"estimating cost: Fargate has no {'Spot ' if spot else ''}{architecture} price",
+                hint="Fargate Spot runs X86_64 tasks only: use_spot = false, or architecture = X86_64",
+            )
+        return self.table["fargate"][key]
+
+
+def load_prices(region: str = "us-east-1", directory: Path = PRICE_DIR) -> Prices:
+    file = directory / f"{region}.json"
+    if not file.exists():
+        have = ", ".join(sorted(p.stem for p in directory.glob("*.json")))
+        raise ConfigError(
+            f"estimating cost: no price file for region {region}", hint=f"prices exist for: {have}"
+        )
+    data = json.loads(file.read_text(encoding="utf-8"))
+    return Prices(
+        region=data["region"],
+        read_on=data["read_on"],
+        hours_per_month=float(data["hours_per_month"]),
+        table=data["prices"],
+        sources=tuple(source["url"] for source in data["sources"]),
+    )
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the bill depends on, from Settings (or the templates' parameters)."""
+
+    nat_mode: str
+    tasks: int
+    cpu: int  # CPU units, 1024 = 1 vCPU
+    memory: int  # MiB
+    architecture: str
+    use_spot: bool
+    creates_hosted_zone: bool
+    log_retention_days: int
+    image_retention_count: int
+    requests_per_month: int
+    sites: int = 1
+
+    @classmethod
+    def from_settings(cls, settings: Any, requests_per_month: int, sites: int = 1) -> Inputs:
+        return cls(
+            nat_mode=settings.nat_mode,
+            tasks=settings.desired_count,
+            cpu=settings.cpu,
+            memory=settings.memory,
+            architecture=settings.architecture,
+            use_spot=settings.use_spot,
+            creates_hosted_zone=not settings.hosted_zone_id,
+            log_retention_days=settings.log_retention_days,
+            image_retention_count=settings.image_retention_count,
+            requests_per_month=requests_per_month,
+            sites=sites,
+        )
+
+
+@dataclass(frozen=True)
+class LineItem:
+    name: str
+    quantity: float
+    unit: str
+    unit_price: float
+    monthly: float
+
+
+@dataclass(frozen=True)
+class Estimate:
+    items: tuple[LineItem, ...]
+    marginal_site: tuple[LineItem, ...]  # what a second site with the same settings and traffic adds
+    prices: Prices
+
+    @property
+    def total(self) -> float:
+        return sum(item.monthly for item in self.items)
+
+    @property
+    def marginal_total(self) -> float:
+        return sum(item.monthly for item in self.marginal_site)
+
+
+def nat_gateways(nat_mode: str) -> int:
+    return {"none": 0, "single": 1, "per-az": AVAILABILITY_ZONES}[nat_mode]
+
+
+def line_items(inputs: Inputs, prices: Prices) -> tuple[LineItem, ...]:
+    """Every item of the monthly bill for `inputs.sites` sites sharing one base stack (one ALB)."""
+    p = prices.table
+    hours = prices.hours_per_month
+    seconds = hours * 3600
+    requests = inputs.requests_per_month * inputs.sites
+    tasks = inputs.tasks * inputs.sites
+    nats = nat_gateways(inputs.nat_mode)
+
+    # LCU: the highest of the dimensions; new connections and processed bytes dominate for a web site.
+    new_connections_per_second = requests / REQUESTS_PER_CONNECTION / seconds
+    gb_per_hour = requests * BYTES_PER_RESPONSE / GB / hours
+    lcu = max(new_connections_per_second / LCU_NEW_CONNECTIONS_PER_SECOND, gb_per_hour / LCU_GB_PER_HOUR)
+
+    rate = prices.fargate(inputs.architecture, inputs.use_spot)
+    vcpu_hours = tasks * inputs.cpu / 1024 * hours
+    gb_hours = tasks * inputs.memory / 1024 * hours
+    kind = f"{inputs.architecture}{' Spot' if inputs.use_spot else ''}"
+
+    log_gb = requests * LOG_BYTES_PER_REQUEST / GB
+    stored_log_gb = log_gb * inputs.log_retention_days / 30  # steady state, uncompressed (an upper bound)
+    pulled_gb = tasks * PULLS_PER_MONTH_PER_TASK * IMAGE_GB
+    # Through NAT: image pulls and log shipping (ALB traffic to tasks stays inside the VPC).
+    nat_gb = (pulled_gb + log_gb) if nats else 0.0
+    task_ips = tasks if inputs.nat_mode == "none" else 0
+    public_ips = AVAILABILITY_ZONES + task_ips + nats
+
+    def item(name: str, quantity: float, unit: str, unit_price: float) -> LineItem:
+        return LineItem(name, quantity, unit, unit_price, quantity * unit_price)
+
+    return (
+        item("ALB hours", hours, "hour", p["alb_hour"]),
+        item("ALB LCU", lcu * hours, "LCU-hour", p["alb_lcu_hour"]),
+        item(f"Fargate vCPU ({kind})", vcpu_hours, "vCPU-hour", rate["vcpu_hour"]),
+        item(f"Fargate memory ({kind})", gb_hours, "GB-hour", rate["gb_hour"]),
+        item("NAT gateway hours", nats * hours, "hour", p["nat_gateway_hour"]),
+        item("NAT gateway data", nat_gb, "GB", p["nat_gateway_gb"]),
+        # one per AZ for the ALB, one per task when tasks sit in public subnets, one per NAT gateway
+        item("Public IPv4 addresses", public_ips * hours, "IP-hour", p["public_ipv4_hour"]),
+        item("Route 53 hosted zone", 1 if inputs.creates_hosted_zone else 0, "zone", p["hosted_zone_month"]),
+        item("Secrets Manager secret", 1, "secret", p["secret_month"]),
+        item("CloudWatch Logs ingest", log_gb, "GB", p["logs_ingest_gb"]),
+        item("CloudWatch Logs storage", stored_log_gb, "GB-month", p["logs_storage_gb_month"]),
+        item("ECR storage", inputs.image_retention_count * IMAGE_GB, "GB-month", p["ecr_storage_gb_month"]),
+    )
+
+
+def estimate(inputs: Inputs, prices: Prices) -> Estimate:
+    """The bill for `inputs`, and what one more site with the same settings and traffic adds to it."""
+    items = line_items(inputs, prices)
+    more = line_items(_with_sites(inputs, inputs.sites + 1), prices)
+    marginal = tuple(
+        LineItem(b.name, b.quantity - a.quantity, b.unit, b.unit_price, b.monthly - a.monthly)
+        for a, b in zip(items, more, strict=True)
+        if abs(b.monthly - a.monthly) > 1e-9
+    )
+    return Estimate(items=items, marginal_site=marginal, prices=prices)
+
+
+def _with_sites(inputs: Inputs, sites: int) -> Inputs:
+    from dataclasses import replace
+
+    return replace(inputs, sites=sites)

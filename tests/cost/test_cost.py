@@ -1,0 +1,146 @@
+"""The cost arithmetic against hand-computed bills (us-east-1 prices of the committed price file)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from fargate_deploy import cli
+from fargate_deploy.cost import PRICE_DIR, PROFILES, Inputs, estimate, load_prices
+from fargate_deploy.errors import ConfigError, ExitCode
+
+
+@pytest.fixture
+def prices():
+    return load_prices("us-east-1")
+
+
+def _by_name(items):
+    return {item.name: item.monthly for item in items}
+
+
+def test_price_file_is_dated_and_names_its_sources():
+    data = json.loads((PRICE_DIR / "us-east-1.json").read_text())
+    assert data["read_on"] and data["region"] == "us-east-1"
+    assert all(source["url"].startswith("https://") and source["read_on"] for source in data["sources"])
+    assert "X86_64_SPOT" in data["prices"]["fargate"] and "ARM64_SPOT" not in data["prices"]["fargate"]
+
+
+def test_lean_one_million_requests_by_hand(prices):
+    inputs = Inputs(
+        nat_mode="none", tasks=1, cpu=256, memory=512, architecture="X86_64", use_spot=True,
+        creates_hosted_zone=True, log_retention_days=30, image_retention_count=20,
+        requests_per_month=1_000_000,
+    )  # fmt: skip
+    items = _by_name(estimate(inputs, prices).items)
+    # ALB: 730 h × 0.0225 = 16.425
+    assert items["ALB hours"] == pytest.approx(16.425)
+    # LCU: 1e6 req / (730 × 3600 s) = 0.380518 conn/s → /25 = 0.0152207 LCU;
+    #      bytes: 1e6 × 50 kB = 50 GB / 730 h = 0.0684932 GB/h → 0.0684932 LCU (the larger);
+    #      × 730 h = 50 LCU-hours × 0.008 = 0.40
+    assert items["ALB LCU"] == pytest.approx(0.40)
+    # Spot x86: 0.25 vCPU × 730 h = 182.5 × 0.01334058 = 2.43465585;
+    #           0.5 GB × 730 h = 365 × 0.00146489 = 0.53468485
+    assert items["Fargate vCPU (X86_64 Spot)"] == pytest.approx(2.43465585)
+    assert items["Fargate memory (X86_64 Spot)"] == pytest.approx(0.53468485)
+    # No NAT: nothing.
+    assert items["NAT gateway hours"] == 0 and items["NAT gateway data"] == 0
+    # IPv4: 2 (ALB, one per AZ) + 1 task = 3 × 730 h × 0.005 = 10.95
+    assert items["Public IPv4 addresses"] == pytest.approx(10.95)
+    assert items["Route 53 hosted zone"] == pytest.approx(0.50)
+    assert items["Secrets Manager secret"] == pytest.approx(0.40)
+    # Logs: 1e6 × 300 B = 0.3 GB × 0.50 = 0.15; stored 0.3 GB × 30/30 days × 0.03 = 0.009
+    assert items["CloudWatch Logs ingest"] == pytest.approx(0.15)
+    assert items["CloudWatch Logs storage"] == pytest.approx(0.009)
+    # ECR: 20 images × 0.1 GB = 2 GB × 0.10 = 0.20
+    assert items["ECR storage"] == pytest.approx(0.20)
+    # Sum: 16.425+0.40+2.43465585+0.53468485+10.95+0.50+0.40+0.15+0.009+0.20 = 32.0033407
+    assert estimate(inputs, prices).total == pytest.approx(32.0033407)
+
+
+def test_ha_per_az_nat_on_demand_arm_by_hand(prices):
+    inputs = Inputs(
+        nat_mode="per-az", tasks=2, cpu=512, memory=1024, architecture="ARM64", use_spot=False,
+        creates_hosted_zone=False, log_retention_days=90, image_retention_count=10,
+        requests_per_month=100_000_000,
+    )  # fmt: skip
+    result = estimate(inputs, prices)
+    items = _by_name(result.items)
+    # LCU: 1e8 / 2,628,000 s = 38.0518 conn/s /25 = 1.52207 LCU; bytes 5000 GB / 730 h = 6.84932 LCU (larger)
+    #      → 5000 LCU-hours × 0.008 = 40.00
+    assert items["ALB LCU"] == pytest.approx(40.0)
+    # ARM on-demand: 2 × 0.5 vCPU × 730 = 730 vCPU-h × 0.03238 = 23.6374;
+    #                2 × 1 GB × 730 = 1460 GB-h × 0.00356 = 5.1976
+    assert items["Fargate vCPU (ARM64)"] == pytest.approx(23.6374)
+    assert items["Fargate memory (ARM64)"] == pytest.approx(5.1976)
+    # NAT: 2 gateways × 730 h × 0.045 = 65.70;
+    #      data: pulls 2 tasks × 30 × 0.1 GB = 6 GB + logs 1e8 × 300 B = 30 GB → 36 GB × 0.045 = 1.62
+    assert items["NAT gateway hours"] == pytest.approx(65.70)
+    assert items["NAT gateway data"] == pytest.approx(1.62)
+    # IPv4: 2 ALB + 0 tasks (private subnets) + 2 NAT EIPs = 4 × 730 × 0.005 = 14.60
+    assert items["Public IPv4 addresses"] == pytest.approx(14.60)
+    # An existing zone is not billed by this stack.
+    assert items["Route 53 hosted zone"] == 0
+    # Logs: 30 GB × 0.50 = 15.00; stored 30 × 90/30 = 90 GB × 0.03 = 2.70
+    assert items["CloudWatch Logs ingest"] == pytest.approx(15.0)
+    assert items["CloudWatch Logs storage"] == pytest.approx(2.70)
+    # ECR: 10 × 0.1 GB × 0.10 = 0.10
+    assert items["ECR storage"] == pytest.approx(0.10)
+
+
+def test_one_more_site_adds_its_tasks_traffic_and_task_ips_but_not_the_alb_nat_zone_or_secret(prices):
+    inputs = Inputs(
+        nat_mode="none", tasks=1, cpu=256, memory=512, architecture="X86_64", use_spot=False,
+        creates_hosted_zone=True, log_retention_days=30, image_retention_count=20,
+        requests_per_month=1_000_000,
+    )  # fmt: skip
+    marginal = _by_name(estimate(inputs, prices).marginal_site)
+    # On-demand x86: 182.5 × 0.04048 = 7.3876; 365 × 0.004445 = 1.622425; one more task IP 730 × 0.005 = 3.65;
+    # its traffic: LCU 0.40, logs 0.15 + 0.009.
+    assert marginal == pytest.approx(
+        {
+            "ALB LCU": 0.40,
+            "Fargate vCPU (X86_64)": 7.3876,
+            "Fargate memory (X86_64)": 1.622425,
+            "Public IPv4 addresses": 3.65,
+            "CloudWatch Logs ingest": 0.15,
+            "CloudWatch Logs storage": 0.009,
+        }
+    )
+    assert estimate(inputs, prices).marginal_total == pytest.approx(13.219025)
+
+
+def test_no_arm64_spot_price_is_a_config_error(prices):
+    with pytest.raises(ConfigError, match="no Spot ARM64 price"):
+        prices.fargate("ARM64", spot=True)
+
+
+def test_profiles_are_valid_settings():
+    from fargate_deploy.settings import load_settings
+
+    for name, overrides in PROFILES.items():
+        settings = load_settings(path=None, env={}, overrides={"domain": "example.com", **overrides})
+        assert settings.cpu and settings.memory, name
+
+
+def test_cost_command_prints_items_total_and_marginal(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FLASKCOM_DOMAIN", raising=False)
+    assert cli.main(["cost", "--profile", "lean"]) == ExitCode.DONE
+    out = capsys.readouterr().out
+    assert "32.00" in out  # the hand-computed lean total above
+    assert "One more site on the same ALB" in out and "Public IPv4 addresses" in out
+
+
+def test_cost_command_refuses_a_bad_combination_with_error_and_hint(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["cost", "--profile", "lean", "--architecture", "ARM64"]) == ExitCode.REFUSED
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("error: settings 'architecture' = ARM64 and 'use_spot' = true")
+    assert err[1].startswith("hint:")
+
+
+def test_missing_price_file_names_the_regions_that_exist(tmp_path):
+    with pytest.raises(ConfigError, match="no price file for region eu-west-1"):
+        load_prices("eu-west-1", directory=PRICE_DIR)
+    assert Path(PRICE_DIR / "us-east-1.json").exists()
