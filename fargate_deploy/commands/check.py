@@ -1,7 +1,95 @@
-"""Click commands of this area; cli.py registers everything listed in COMMANDS."""
+"""`deploy.py check`: cfn-lint on both templates and the cross-file invariants, then the rollout waits."""
 
 from __future__ import annotations
 
-import click
+from pathlib import Path
 
-COMMANDS: list[click.Command] = []
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from .. import console, invariants
+from ..errors import DeployError, ExitCode
+
+
+class CheckFailed(DeployError):
+    """Static checks found something to fix (exit 1, like a failed deployment: nothing was changed)."""
+
+    exit_code = ExitCode.DEPLOYMENT_FAILED
+
+
+def lint(paths: list[Path]) -> list[invariants.Finding]:
+    """cfn-lint at error, warning and informational levels, one Finding per match."""
+    from cfnlint.api import ManualArgs, lint_file
+
+    config = ManualArgs(include_checks=["I"], regions=["us-east-1"])
+    findings = []
+    for path in paths:
+        for match in lint_file(path, config=config):
+            findings.append(
+                invariants.Finding(path, f"line {match.linenumber}: cfn-lint {match.rule.id} {match.message}")
+            )
+    return findings
+
+
+def find_problems(root: Path) -> list[invariants.Finding]:
+    files = invariants.Files.under(root)
+    missing = [
+        p
+        for p in (files.nginx, files.gunicorn, files.dockerfile, files.resources, files.service)
+        if not p.exists()
+    ]
+    if missing:
+        return [invariants.Finding(path, "missing") for path in missing]
+    found = lint([files.resources, files.service])
+    if any("E0000" in f.message for f in found):  # a template that does not parse: invariants cannot run
+        return found
+    return found + invariants.check(files)
+
+
+@click.command("check")
+@click.option(
+    "--root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=invariants.ROOT,
+    hidden=True,
+    help="Project directory to check (tests point it at a copy).",
+)
+def check_command(root: Path) -> None:
+    """Lint both templates and check that nginx, gunicorn, the app and the templates agree."""
+    findings = find_problems(root)
+    for finding in findings:
+        console.out.print(escape(finding.line(root)))
+    if not any("E0000" in f.message or f.message == "missing" for f in findings):
+        waits = invariants.rollout_waits(invariants.Files.under(root))
+        console.out.print(_waits_table(waits, invariants.DEFAULT_WAITS))
+    if findings:
+        raise CheckFailed(
+            f"check: {len(findings)} finding{'s' if len(findings) != 1 else ''} (listed above, one per line)",
+            hint="fix each named file, then run: python deploy.py check",
+        )
+    console.info("check: both templates lint clean and every cross-file invariant holds")
+
+
+def _waits_table(ours: invariants.RolloutWaits, aws: invariants.RolloutWaits) -> Table:
+    table = Table(title="Worst-case rollout waits (seconds)", title_justify="left")
+    table.add_column("wait")
+    table.add_column("templates", justify="right")
+    table.add_column("AWS default", justify="right")
+    rows = (
+        (
+            "health check interval × healthy threshold",
+            ours.interval * ours.healthy_threshold,
+            aws.interval * aws.healthy_threshold,
+        ),
+        ("+ health check grace period", ours.grace_period, aws.grace_period),
+        ("+ deregistration delay", ours.deregistration_delay, aws.deregistration_delay),
+        ("= per task swap", ours.worst_case, aws.worst_case),
+        ("stopTimeout (SIGTERM → SIGKILL)", ours.stop_timeout, aws.stop_timeout),
+    )
+    for name, mine, default in rows:
+        table.add_row(name, str(mine), str(default))
+    return table
+
+
+COMMANDS: list[click.Command] = [check_command]
