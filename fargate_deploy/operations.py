@@ -208,6 +208,16 @@ def require_service_stack(name: str, stack: dict | None, command: str) -> None:
         )
 
 
+def require_updatable(name: str, stack: dict, command: str) -> None:
+    """A stack that cannot take an update now: say why (the one map) and what to run."""
+    status = stack["StackStatus"]
+    meaning = meaning_of(status)
+    if meaning.next_step is NextStep.UPDATE:
+        return
+    hint = next_command_for(name, status, "python deploy.py service") or "python deploy.py status"
+    raise RefusedError(f"{command}: stack {name} {meaning.summary} ({status})", hint=hint)
+
+
 # --- destroy ---
 
 

@@ -166,6 +166,8 @@ def rollback(deployer, tag: str | None, yes: bool) -> None:
     if tag is not None:
         images.validate_tag(tag)
     base_out, service_out = _service_outputs(deployer, "rollback")
+    stack = deployer.aws.describe_stack(deployer.settings.service_stack_name)
+    operations.require_updatable(deployer.settings.service_stack_name, stack, "rollback")
     target = operations.rollback_target(
         deployer.aws.ecr_images(base_out["RepositoryName"]), service_out.get("ImageTag") or None, tag
     )

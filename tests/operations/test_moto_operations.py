@@ -133,3 +133,28 @@ def test_destroy_with_the_wrong_domain_typed_changes_nothing(deployed, monkeypat
         err[-2] == "error: destroy: not confirmed ('example.org' is not 'example.com'); nothing was changed"
     )
     assert snapshot() == before
+
+
+def test_recover_deletes_a_service_stack_left_in_rollback_complete(deployed, capsys):
+    from .test_bad_input import _set_status  # moto cannot fail a create through its API
+
+    _set_status("flaskcom-test-www", "ROLLBACK_COMPLETE")
+    assert main(["status"]) == 0
+    assert "  next: python deploy.py recover" in capsys.readouterr().out
+    assert main(["recover", "--yes"]) == 0
+    assert "Stack flaskcom-test-www: deleted" in capsys.readouterr().err
+    assert set(snapshot()["stacks"]) == {"flaskcom-test"}
+
+
+def test_recover_deletes_a_leftover_review_in_progress_stack(aws, cli_settings, capsys):
+    client = boto3.session.Session().client("cloudformation")
+    client.create_change_set(
+        StackName="flaskcom-test-www",
+        ChangeSetName="left-over",
+        ChangeSetType="CREATE",
+        TemplateBody='{"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}',
+    )
+    assert snapshot()["stacks"] == {"flaskcom-test-www": "REVIEW_IN_PROGRESS"}
+    assert main(["recover", "--yes"]) == 0
+    assert "exists only as an unexecuted change set" in capsys.readouterr().err
+    assert snapshot()["stacks"] == {}

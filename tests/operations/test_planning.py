@@ -204,3 +204,14 @@ def test_status_report_reads_the_primary_deployments_image():
     assert "deployment PRIMARY: IN_PROGRESS, image tag2, 1/2 running, 1 pending" in lines
     assert "targets: 1 healthy, 1 initial" in lines
     assert lines[-1] == "estimated cost: $31.50/month"
+
+
+@pytest.mark.parametrize("status", ALL_STATUSES)
+def test_rollback_needs_a_stack_that_takes_an_update(status):
+    stack = {"StackStatus": status}
+    if operations.meaning_of(status).next_step.value == "update":
+        operations.require_updatable("s", stack, "rollback")
+    else:
+        with pytest.raises(RefusedError, match=rf"rollback: stack s .* \({status}\)") as raised:
+            operations.require_updatable("s", stack, "rollback")
+        assert raised.value.hint.startswith("python deploy.py ")
