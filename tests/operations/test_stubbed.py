@@ -4,6 +4,7 @@ progress, and filter_log_events paging with nextToken."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import boto3
@@ -14,7 +15,7 @@ from botocore.stub import ANY, Stubber
 from fargate_deploy.aws import Aws
 from fargate_deploy.commands import operate
 from fargate_deploy.deployer import Deployer, Timing
-from fargate_deploy.errors import RefusedError
+from fargate_deploy.errors import DeploymentFailed, RefusedError
 from fargate_deploy.settings import Settings
 
 from ..deployer.conftest import FakeClock
@@ -172,3 +173,74 @@ def test_logs_bad_since_is_refused():
 def test_commands_are_registered():
     assert {c.name for c in operate.COMMANDS} == {"status", "logs", "rollback", "destroy", "recover"}
     assert all(isinstance(c, click.Command) for c in operate.COMMANDS)
+
+
+def test_destroy_failing_midway_names_the_stuck_resource_and_the_next_command(stubbed, monkeypatch):
+    deployer, stubs, _ = stubbed
+    cfn = stubs["cloudformation"]
+    _describe(cfn, SERVICE, None)
+    _describe(cfn, BASE, "UPDATE_COMPLETE")
+    cfn.add_response("describe_stack_resources", {"StackResources": []}, {"StackName": BASE})
+    cfn.add_response(
+        "update_termination_protection",
+        {"StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/flaskcom-prod/1"},
+        {"StackName": BASE, "EnableTerminationProtection": False},
+    )
+    cfn.add_response("delete_stack", {}, {"StackName": BASE})
+    # The waiter polls describe_stacks until DELETE_FAILED, then gives up.
+    _describe(cfn, BASE, "DELETE_FAILED")
+    reason = "The vpc 'vpc-0abc' has dependencies and cannot be deleted."
+    event = {
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/flaskcom-prod/1",
+        "StackName": BASE,
+        "Timestamp": NOW,
+    }
+    cfn.add_response(
+        "describe_stack_events",
+        {
+            "StackEvents": [
+                event | {"EventId": "3", "LogicalResourceId": BASE, "ResourceStatus": "DELETE_FAILED"},
+                event
+                | {
+                    "EventId": "2",
+                    "LogicalResourceId": "Vpc",
+                    "ResourceStatus": "DELETE_FAILED",
+                    "ResourceStatusReason": reason,
+                },
+                event | {"EventId": "1", "LogicalResourceId": BASE, "ResourceStatus": "DELETE_IN_PROGRESS"},
+            ]
+        },
+        {"StackName": BASE},
+    )
+    with pytest.raises(DeploymentFailed) as raised:
+        operate.destroy.callback.__wrapped__(deployer, yes=True, no_wait=False)
+    assert raised.value.message == f"destroy: stack {BASE} could not be deleted: resource Vpc: {reason}"
+    assert raised.value.hint == "fix or empty that resource, then run: python deploy.py destroy"
+
+
+def test_logs_follow_polls_again_after_the_last_page(stubbed, capsys, monkeypatch):
+    deployer, stubs, clock = stubbed
+    monkeypatch.setattr(deployer, "base_outputs", lambda command: {"LogGroupName": "/g"})
+    _describe(stubs["cloudformation"], SERVICE, "UPDATE_COMPLETE")
+    logs = stubs["logs"]
+    expected = {"logGroupName": "/g", "startTime": ANY, "interleaved": True}
+    first = int(time.time() * 1000)  # newer than the --since start, so the next poll starts here
+    logs.add_response("filter_log_events", {"events": [_event("1", first, "first")]}, expected)
+    # The next poll returns the same event again (startTime is inclusive) plus a new one: shown once each.
+    logs.add_response(
+        "filter_log_events",
+        {"events": [_event("1", first, "first"), _event("2", first + 2000, "second")]},
+        {"logGroupName": "/g", "startTime": first, "interleaved": True},
+    )
+
+    def sleep(seconds):
+        clock.sleeps.append(seconds)
+        if len(clock.sleeps) == 2:
+            raise KeyboardInterrupt  # Ctrl-C ends --follow
+
+    deployer.aws.sleep = sleep
+    with pytest.raises(KeyboardInterrupt):
+        operate.logs.callback.__wrapped__(deployer, follow=True, since="1h", text=None)
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split("  ", 1)[1] for line in out] == ["first", "second"]
+    assert clock.sleeps == [2, 2]
