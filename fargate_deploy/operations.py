@@ -21,6 +21,8 @@ def parameters_of(stack: dict | None) -> dict[str, str]:
 
 # --- status ---
 
+COST_REQUESTS_PER_MONTH = 1_000_000  # the traffic `status` prices at (the cost command's default)
+
 
 @dataclass(frozen=True)
 class StackState:
@@ -152,7 +154,10 @@ def report_lines(report: StatusReport) -> list[str]:
     if report.targets:
         lines.append("targets: " + ", ".join(f"{count} {state}" for state, count in report.targets.items()))
     if report.monthly_cost_usd is not None:
-        lines.append(f"estimated cost: ${report.monthly_cost_usd:,.2f}/month")
+        lines.append(
+            f"estimated cost: ${report.monthly_cost_usd:,.2f}/month at {COST_REQUESTS_PER_MONTH:,} requests"
+            " (python deploy.py cost shows each line and the assumptions)"
+        )
     return lines
 
 

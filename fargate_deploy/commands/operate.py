@@ -9,8 +9,8 @@ import time
 import click
 from rich.markup import escape
 
-from .. import console, images, operations
-from ..errors import AwsError, DeploymentFailed, RefusedError
+from .. import console, cost, images, operations
+from ..errors import AwsError, ConfigError, DeploymentFailed, RefusedError
 from ..stack_status import meaning_of
 from .deploy import settings_options, yes_option
 
@@ -95,8 +95,18 @@ def build_status(deployer) -> operations.StatusReport:
         service=service,
         task_definitions=task_definitions,
         target_health=targets,
-        monthly_cost_usd=None,
+        monthly_cost_usd=monthly_cost(settings),
     )
+
+
+def monthly_cost(settings) -> float | None:
+    """The cost command's estimate for these settings; None where no price file covers the region."""
+    try:
+        prices = cost.load_prices(settings.region or "us-east-1")
+    except ConfigError:
+        return None
+    inputs = cost.Inputs.from_settings(settings, operations.COST_REQUESTS_PER_MONTH)
+    return round(cost.estimate(inputs, prices).total, 2)
 
 
 @click.command()

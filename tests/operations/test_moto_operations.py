@@ -39,7 +39,7 @@ def _image_tag() -> str:
     return {p["ParameterKey"]: p["ParameterValue"] for p in stack["Stacks"][0]["Parameters"]}["ImageTag"]
 
 
-def test_status_json_reports_both_stacks_and_the_service(deployed, capsys):
+def test_status_json_reports_both_stacks_and_the_service(deployed, cli_settings, capsys):
     assert main(["status", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["base"] == {
@@ -55,6 +55,13 @@ def test_status_json_reports_both_stacks_and_the_service(deployed, capsys):
     # moto keeps the service on its first task definition (see module docstring); the report reads the
     # tag from the task definition the PRIMARY deployment runs, falling back to the stack parameter.
     assert report["image_tag"] in ("abc1234", "def5678")
+    # The same estimate `deploy.py cost` prints for these settings at the default traffic.
+    from fargate_deploy import cost
+
+    expected = cost.estimate(
+        cost.Inputs.from_settings(cli_settings, 1_000_000), cost.load_prices("us-east-1")
+    )
+    assert report["monthly_cost_usd"] == round(expected.total, 2) and report["monthly_cost_usd"] > 0
 
 
 def test_status_text_when_nothing_exists(aws, cli_settings, capsys):

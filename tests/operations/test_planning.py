@@ -203,7 +203,10 @@ def test_status_report_reads_the_primary_deployments_image():
     lines = operations.report_lines(report)
     assert "deployment PRIMARY: IN_PROGRESS, image tag2, 1/2 running, 1 pending" in lines
     assert "targets: 1 healthy, 1 initial" in lines
-    assert lines[-1] == "estimated cost: $31.50/month"
+    assert lines[-1] == (
+        "estimated cost: $31.50/month at 1,000,000 requests"
+        " (python deploy.py cost shows each line and the assumptions)"
+    )
 
 
 @pytest.mark.parametrize("status", ALL_STATUSES)
