@@ -314,6 +314,10 @@ class Recovery:
     reason: str
 
 
+# Change sets nobody executed (or that cannot be: UNAVAILABLE after a failed create, OBSOLETE).
+UNEXECUTED = frozenset({"AVAILABLE", "UNAVAILABLE", "OBSOLETE"})
+
+
 def recovery_for(stack_name: str, stack: dict | None, change_sets: list[dict]) -> Recovery:
     """What unsticks a stack: the one map (stack_status) decides, this only names the action."""
     if stack is None:
@@ -326,7 +330,7 @@ def recovery_for(stack_name: str, stack: dict | None, change_sets: list[dict]) -
         return Recovery(stack_name, "continue-rollback", f"{meaning.summary} ({status})")
     if meaning.busy:
         return Recovery(stack_name, "wait", f"{meaning.summary} ({status})")
-    stale = [cs for cs in change_sets if cs.get("ExecutionStatus") != "EXECUTE_IN_PROGRESS"]
+    stale = [cs for cs in change_sets if cs.get("ExecutionStatus") in UNEXECUTED]
     if stale:
         return Recovery(stack_name, "delete-change-sets", f"{len(stale)} unexecuted change set(s)")
     return Recovery(stack_name, "none", f"{meaning.summary} ({status})")

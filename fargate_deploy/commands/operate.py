@@ -280,7 +280,8 @@ def recover(deployer, yes: bool, no_wait: bool) -> None:
             console.info(f"Stack {plan.stack_name}: rollback continued")
         elif plan.action == "delete-change-sets":
             for change_set in aws.list_change_sets(plan.stack_name):
-                aws.delete_change_set(plan.stack_name, change_set["ChangeSetName"])
+                if change_set.get("ExecutionStatus") in operations.UNEXECUTED:
+                    aws.delete_change_set(plan.stack_name, change_set["ChangeSetName"])
             console.info(f"Stack {plan.stack_name}: stale change sets deleted")
 
 

@@ -165,3 +165,21 @@ def test_recover_deletes_a_leftover_review_in_progress_stack(aws, cli_settings, 
     assert main(["recover", "--yes"]) == 0
     assert "exists only as an unexecuted change set" in capsys.readouterr().err
     assert snapshot()["stacks"] == {}
+
+
+def test_recover_deletes_stale_change_sets_of_a_stable_stack(deployed, capsys):
+    client = boto3.session.Session().client("cloudformation")
+    client.create_change_set(
+        StackName="flaskcom-test-www",
+        ChangeSetName="never-executed",
+        ChangeSetType="UPDATE",
+        UsePreviousTemplate=True,
+        Parameters=[{"ParameterKey": "ImageTag", "ParameterValue": "abc1234"}],
+    )
+    assert client.list_change_sets(StackName="flaskcom-test-www")["Summaries"]
+    before = snapshot()
+    assert main(["recover", "--yes"]) == 0
+    assert "flaskcom-test-www 1 unexecuted change set(s): will delete-change-sets" in capsys.readouterr().err
+    left = client.list_change_sets(StackName="flaskcom-test-www")["Summaries"]
+    assert [c["ExecutionStatus"] for c in left if c["ChangeSetName"] == "never-executed"] == []
+    assert snapshot() == before  # the stacks themselves untouched
