@@ -8,6 +8,7 @@ import json
 
 import boto3
 import pytest
+from moto.backends import get_backend
 
 from tests.deployer.conftest import (  # noqa: F401  (fixtures)
     make_deployer,
@@ -67,3 +68,11 @@ def snapshot() -> dict:
         details = ecr.describe_images(repositoryName=repo["repositoryName"])["imageDetails"]
         repos[repo["repositoryName"]] = sorted(t for d in details for t in d.get("imageTags", []))
     return {"stacks": stacks, "repositories": repos}
+
+
+def set_status(stack_name: str, status: str) -> None:
+    """A state moto cannot reach through its API, set on its in-process backend (describe_stacks then
+    answers as AWS would in that state)."""
+    backend = get_backend("cloudformation")["123456789012"]["us-east-1"]
+    stack = next(s for s in backend.stacks.values() if s.name == stack_name)
+    stack.status = status

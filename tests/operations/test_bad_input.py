@@ -13,12 +13,11 @@ import subprocess
 from types import SimpleNamespace
 
 import pytest
-from moto.backends import get_backend
 
 from fargate_deploy import images
 from fargate_deploy.cli import main
 
-from .conftest import make_deployer, put_image, snapshot
+from .conftest import make_deployer, put_image, set_status, snapshot
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
 
@@ -37,12 +36,6 @@ def world(aws, cli_settings, monkeypatch, tmp_path):
 def _with_service(mp, w) -> None:
     mp.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
     w.deployer.deploy_service("abc1234")
-
-
-def _set_status(stack_name: str, status: str) -> None:
-    backend = get_backend("cloudformation")["123456789012"]["us-east-1"]
-    stack = next(s for s in backend.stacks.values() if s.name == stack_name)
-    stack.status = status
 
 
 def _use_file(monkeypatch, world, text: str) -> None:
@@ -99,11 +92,11 @@ CASES = {
     "service stack missing (rollback)": (None, ["rollback", "--yes"]),
     "service stack missing (logs)": (None, ["logs"]),
     "stack in ROLLBACK_COMPLETE": (
-        lambda mp, w: _set_status("flaskcom-test", "ROLLBACK_COMPLETE"),
+        lambda mp, w: set_status("flaskcom-test", "ROLLBACK_COMPLETE"),
         ["service", "--yes"],
     ),
     "stack busy, --no-wait": (
-        lambda mp, w: _set_status("flaskcom-test", "UPDATE_IN_PROGRESS"),
+        lambda mp, w: set_status("flaskcom-test", "UPDATE_IN_PROGRESS"),
         ["destroy", "--yes", "--no-wait"],
     ),
     "dirty git tree": (_dirty_repo, ["push"]),
@@ -131,11 +124,11 @@ CASES = {
     ),
     "logs --since not a duration": (None, ["logs", "--since", "ten"]),
     "service stack in ROLLBACK_COMPLETE (rollback)": (
-        lambda mp, w: (_with_service(mp, w), _set_status("flaskcom-test-www", "ROLLBACK_COMPLETE")),
+        lambda mp, w: (_with_service(mp, w), set_status("flaskcom-test-www", "ROLLBACK_COMPLETE")),
         ["rollback", "--to", "abc1234", "--yes"],
     ),
     "recover: no TTY and no --yes": (
-        lambda mp, w: _set_status("flaskcom-test", "ROLLBACK_COMPLETE"),
+        lambda mp, w: set_status("flaskcom-test", "ROLLBACK_COMPLETE"),
         ["recover"],
     ),
 }

@@ -14,7 +14,7 @@ import pytest
 
 from fargate_deploy.cli import main
 
-from .conftest import make_deployer, put_image, snapshot
+from .conftest import make_deployer, put_image, set_status, snapshot
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
 
@@ -143,9 +143,7 @@ def test_destroy_with_the_wrong_domain_typed_changes_nothing(deployed, monkeypat
 
 
 def test_recover_deletes_a_service_stack_left_in_rollback_complete(deployed, capsys):
-    from .test_bad_input import _set_status  # moto cannot fail a create through its API
-
-    _set_status("flaskcom-test-www", "ROLLBACK_COMPLETE")
+    set_status("flaskcom-test-www", "ROLLBACK_COMPLETE")
     assert main(["status"]) == 0
     assert "  next: python deploy.py recover" in capsys.readouterr().out
     assert main(["recover", "--yes"]) == 0
