@@ -170,13 +170,14 @@ def logs(deployer, follow: bool, since: str, text: str | None) -> None:
 @click.command()
 @click.option("--to", "tag", help="Image tag to go back to [the one pushed before the running one].")
 @yes_option
+@no_wait_option
 @settings_options
-def rollback(deployer, tag: str | None, yes: bool) -> None:
+def rollback(deployer, tag: str | None, yes: bool, no_wait: bool) -> None:
     """Redeploy the previous (or given) image tag through the service stack, watching the rollout."""
     if tag is not None:
         images.validate_tag(tag)
     base_out, service_out = _service_outputs(deployer, "rollback")
-    stack = deployer.aws.describe_stack(deployer.settings.service_stack_name)
+    stack = wait_while_busy(deployer, deployer.settings.service_stack_name, no_wait)
     operations.require_updatable(deployer.settings.service_stack_name, stack, "rollback")
     target = operations.rollback_target(
         deployer.aws.ecr_images(base_out["RepositoryName"]), service_out.get("ImageTag") or None, tag

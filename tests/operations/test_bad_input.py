@@ -122,6 +122,14 @@ CASES = {
         ),
         ["destroy"],
     ),
+    "base stack missing (service)": (
+        lambda mp, w: _use_file(mp, w, GOOD_TOML),
+        ["service", "--tag", "abc1234", "--yes", "--environment", "other"],
+    ),
+    "service stack busy, rollback --no-wait": (
+        lambda mp, w: (_with_service(mp, w), set_status("flaskcom-test-www", "UPDATE_IN_PROGRESS")),
+        ["rollback", "--to", "abc1234", "--yes", "--no-wait"],
+    ),
     "logs --since not a duration": (None, ["logs", "--since", "ten"]),
     "service stack in ROLLBACK_COMPLETE (rollback)": (
         lambda mp, w: (_with_service(mp, w), set_status("flaskcom-test-www", "ROLLBACK_COMPLETE")),
