@@ -1,0 +1,1 @@
+"""The benchmark behind docs/benchmarks.md: `make bench` (= `.venv/bin/python -m bench`)."""
