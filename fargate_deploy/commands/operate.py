@@ -14,6 +14,9 @@ from ..errors import AwsError, ConfigError, DeploymentFailed, RefusedError
 from ..stack_status import meaning_of
 from .deploy import settings_options, yes_option
 
+confirmed_option = click.option(
+    "--yes", "-y", is_flag=True, help="Skip typing the domain to confirm (for scripts)."
+)
 no_wait_option = click.option(
     "--no-wait", is_flag=True, help="Exit 2 instead of waiting when a stack operation is in progress."
 )
@@ -213,7 +216,7 @@ def delete_stack(deployer, stack_name: str) -> None:
 
 
 @click.command()
-@yes_option
+@confirmed_option
 @no_wait_option
 @settings_options
 def destroy(deployer, yes: bool, no_wait: bool) -> None:
@@ -250,7 +253,7 @@ def destroy(deployer, yes: bool, no_wait: bool) -> None:
 
 
 @click.command()
-@yes_option
+@confirmed_option
 @no_wait_option
 @settings_options
 def recover(deployer, yes: bool, no_wait: bool) -> None:
