@@ -71,6 +71,35 @@ KNOWN_GAPS = {
     "Docker not running": _missing_hint("fargate_deploy/docker.py (run: also drops docker's own error line)"),
 }
 
+# The words each error must carry, so a case cannot pass by failing for another reason.
+EXPECTED = {
+    "invalid domain": "setting 'domain'",
+    "invalid tag characters": "image tag 'bad tag!' is not valid",
+    "tag not in ECR (service)": "'nope999' is not in repository",
+    "tag not in ECR (rollback)": "'nope999' is not in ECR",
+    "unknown region": "setting 'region'",
+    "no credentials": "Unable to locate credentials",
+    "unknown profile": "(no-such-profile) could not be found",
+    "base stack missing": "base stack flaskcom-other is not ready",
+    "service stack missing (rollback)": "rollback: the service stack flaskcom-test-www does not exist",
+    "service stack missing (logs)": "logs: the service stack flaskcom-test-www does not exist",
+    "stack in ROLLBACK_COMPLETE": "(ROLLBACK_COMPLETE)",
+    "stack busy, --no-wait": "flaskcom-test is being updated (UPDATE_IN_PROGRESS)",
+    "dirty git tree": "uncommitted changes (new.py)",
+    "Docker not running": "docker",
+    "invalid cpu/memory pair": "Fargate does not offer this pair",
+    "malformed deploy.toml": "reading deploy.toml",
+    "unknown setting": "unknown setting 'cpus'",
+    "no TTY and no --yes (destroy)": "without a terminal",
+    "no TTY and no --yes (resources)": "stdin is not a terminal",
+    "destroy not confirmed": "not confirmed ('example.org' is not 'example.com')",
+    "base stack missing (service)": "base stack flaskcom-other is not ready",
+    "service stack busy, rollback --no-wait": "flaskcom-test-www is being updated (UPDATE_IN_PROGRESS)",
+    "logs --since not a duration": "is not a duration",
+    "service stack in ROLLBACK_COMPLETE (rollback)": "flaskcom-test-www failed to create and was rolled back",
+    "recover: no TTY and no --yes": "recover: refusing to ask",
+}
+
 CASES = {
     "invalid domain": (lambda mp, w: _use_file(mp, w, 'domain = "not a domain"\n'), ["resources", "--yes"]),
     "invalid tag characters": (None, ["rollback", "--to", "bad tag!", "--yes"]),
@@ -142,6 +171,10 @@ CASES = {
 }
 
 
+def test_every_case_names_its_expected_words():
+    assert set(EXPECTED) == set(CASES) and len(CASES) >= 15
+
+
 @pytest.mark.parametrize("name", [pytest.param(n, marks=KNOWN_GAPS.get(n, ())) for n in CASES])
 def test_bad_input_exits_2_with_one_error_and_a_hint_and_changes_nothing(name, world, monkeypatch, capsys):
     arrange, argv = CASES[name]
@@ -154,4 +187,5 @@ def test_bad_input_exits_2_with_one_error_and_a_hint_and_changes_nothing(name, w
     errors = [line for line in err.splitlines() if line.startswith("error:")]
     hints = [line for line in err.splitlines() if line.startswith("hint:")]
     assert (code, len(errors), len(hints)) == (2, 1, 1), err
+    assert EXPECTED[name] in errors[0]
     assert snapshot() == before
