@@ -88,22 +88,15 @@ def run_wrk(port: int, path: str, netns_pid: int | None = None) -> dict:
     return wrk.parse(output).__dict__
 
 
-def run_wrk_with_slow_clients(port: int, path: str) -> dict:
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bench.slowclients",
-            "127.0.0.1",
-            str(port),
-            str(SLOW_CLIENTS),
-            str(WRK_SECONDS + 3),
-        ],
-        cwd=ROOT,
-    )
+def run_wrk_with_slow_clients(port: int, path: str, netns_pid: int | None = None) -> dict:
+    holder_argv = [sys.executable, "-m", "bench.slowclients", "127.0.0.1", str(port), str(SLOW_CLIENTS)]
+    holder_argv.append(str(WRK_SECONDS + 3))
+    if netns_pid:  # the slow clients and wrk take the same path as the unloaded run
+        holder_argv = ["nsenter", "-t", str(netns_pid), "-n", *holder_argv]
+    holder = subprocess.Popen(holder_argv, cwd=ROOT)
     try:
         time.sleep(2)  # let them connect and occupy what they can
-        result = run_wrk(port, path)
+        result = run_wrk(port, path, netns_pid)
     finally:
         holder.wait(timeout=30)
     return result
@@ -344,7 +337,9 @@ def main() -> int:
             "dynamic/flask_dev": lambda: run_wrk(ports["flask_dev"], DYNAMIC_PATH),
             "static/nginx": lambda: run_wrk(8080 if direct else ports["container"], STATIC_PATH, direct),
             "static/flask": lambda: run_wrk(ports["gunicorn"], STATIC_PATH),
-            "slow/container": lambda: run_wrk_with_slow_clients(ports["container"], DYNAMIC_PATH),
+            "slow/container": lambda: run_wrk_with_slow_clients(
+                8080 if direct else ports["container"], DYNAMIC_PATH, direct
+            ),
             "slow/gunicorn": lambda: run_wrk_with_slow_clients(ports["gunicorn"], DYNAMIC_PATH),
         }
         if direct:
