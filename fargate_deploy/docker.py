@@ -115,7 +115,19 @@ def run(
             hint="install Docker, then run the command again",
         ) from error
     if result.returncode != 0:
-        raise RefusedError(f"running {' '.join(argv[:2])}: {_cause(result.stderr, result.returncode)}")
+        doing = f"running {' '.join(argv[:2])}"
+        cannot_connect = "Cannot connect to the Docker daemon" in (result.stderr or "")
+        if cannot_connect or (result.stderr is None and not engine_reachable()):
+            where = os.environ.get("DOCKER_HOST") or "the default socket"
+            raise RefusedError(
+                f"{doing}: no Docker engine is reachable at {where}",
+                hint="start Docker (or point DOCKER_HOST at a running engine), check with `docker info`, "
+                "then run the command again",
+            )
+        raise RefusedError(
+            f"{doing}: {_cause(result.stderr, result.returncode)}",
+            hint="docker's own output above says more" if result.stderr is None else None,
+        )
     return result
 
 

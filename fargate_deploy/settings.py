@@ -238,10 +238,15 @@ def _read_toml(file: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"reading {file}: {error}", hint=f"fix the TOML syntax in {file}") from None
     except OSError as error:
-        raise ConfigError(f"reading {file}: {error.strerror}") from None
+        raise ConfigError(
+            f"reading {file}: {error.strerror}", hint=f"check that {file} is a readable file"
+        ) from None
     for key, value in data.items():
         if isinstance(value, dict):
-            raise ConfigError(f"{file}: [{key}] tables are not used; every setting is a top-level key")
+            raise ConfigError(
+                f"{file}: [{key}] tables are not used; every setting is a top-level key",
+                hint=f"move the keys under [{key}] to the top of {file}",
+            )
     return data
 
 
@@ -257,7 +262,10 @@ def _build(raw: dict[str, tuple[Any, str]], file: Path) -> Settings:
         try:
             values[key] = PARSERS[key](value)
         except ValueError as error:
-            raise ConfigError(f"setting {key!r} in {source}: {error}") from None
+            raise ConfigError(
+                f"setting {key!r} in {source}: {error}",
+                hint=f"fix {key} in {source}; deploy.toml.example documents what it accepts",
+            ) from None
     if not values.get("domain"):
         raise ConfigError(
             "setting 'domain' is missing",
@@ -278,11 +286,15 @@ def _check_combination(s: Settings) -> None:
             hint=describe_valid_memory(s.cpu),
         )
     if not s.min_count <= s.max_count:
-        raise ConfigError(f"setting 'min_count' = {s.min_count} is above 'max_count' = {s.max_count}")
+        raise ConfigError(
+            f"setting 'min_count' = {s.min_count} is above 'max_count' = {s.max_count}",
+            hint="lower min_count or raise max_count",
+        )
     if not s.min_count <= s.desired_count <= s.max_count:
         raise ConfigError(
             f"setting 'desired_count' = {s.desired_count} is outside min_count–max_count "
-            f"({s.min_count}–{s.max_count})"
+            f"({s.min_count}–{s.max_count})",
+            hint="set desired_count between min_count and max_count",
         )
     if bool(s.off_hours_scale_down_cron) != bool(s.off_hours_scale_up_cron):
         raise ConfigError(
@@ -290,7 +302,10 @@ def _check_combination(s: Settings) -> None:
             hint="set both, or neither",
         )
     if s.host_name and not (s.host_name == s.domain or s.host_name.endswith("." + s.domain)):
-        raise ConfigError(f"setting 'host_name' = {s.host_name!r} is not inside domain {s.domain!r}")
+        raise ConfigError(
+            f"setting 'host_name' = {s.host_name!r} is not inside domain {s.domain!r}",
+            hint=f"use {s.domain} or a name ending in .{s.domain}",
+        )
     if s.architecture == "ARM64" and s.use_spot:
         raise ConfigError(
             "settings 'architecture' = ARM64 and 'use_spot' = true: Fargate Spot runs X86_64 tasks only",

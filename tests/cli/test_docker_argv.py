@@ -63,3 +63,14 @@ def test_run_keeps_dockers_words_on_failure():
     with pytest.raises(docker.RefusedError) as caught:
         docker.run(["docker", "--definitely-not-a-flag"], capture=True)
     assert "unknown flag" in caught.value.message
+
+
+@pytest.mark.parametrize("capture", [True, False])
+def test_run_says_when_no_engine_is_reachable_and_what_to_do(monkeypatch, capture):
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    with pytest.raises(docker.RefusedError) as caught:
+        docker.run(["docker", "version"], capture=capture)
+    assert caught.value.message == (
+        "running docker version: no Docker engine is reachable at unix:///nonexistent/docker.sock"
+    )
+    assert caught.value.hint.startswith("start Docker (or point DOCKER_HOST at a running engine)")
