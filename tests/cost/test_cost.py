@@ -1,6 +1,7 @@
 """The cost arithmetic against hand-computed bills (us-east-1 prices of the committed price file)."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -123,17 +124,22 @@ def test_profiles_are_valid_settings():
         assert settings.cpu and settings.memory, name
 
 
-def test_cost_command_prints_items_total_and_marginal(tmp_path, monkeypatch, capsys):
+@pytest.fixture
+def no_settings(tmp_path, monkeypatch):
+    """No deploy.toml and no FLASKCOM_* variables: only the profile and the flags count."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("FLASKCOM_DOMAIN", raising=False)
+    for name in [n for n in os.environ if n.startswith("FLASKCOM_")]:
+        monkeypatch.delenv(name)
+
+
+def test_cost_command_prints_items_total_and_marginal(no_settings, capsys):
     assert cli.main(["cost", "--profile", "lean"]) == ExitCode.DONE
     out = capsys.readouterr().out
     assert "32.00" in out  # the hand-computed lean total above
     assert "One more site on the same ALB" in out and "Public IPv4 addresses" in out
 
 
-def test_cost_command_refuses_a_bad_combination_with_error_and_hint(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
+def test_cost_command_refuses_a_bad_combination_with_error_and_hint(no_settings, capsys):
     assert cli.main(["cost", "--profile", "lean", "--architecture", "ARM64"]) == ExitCode.REFUSED
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("error: settings 'architecture' = ARM64 and 'use_spot' = true")
