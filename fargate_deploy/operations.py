@@ -233,6 +233,26 @@ class Retained:
     remove_command: str
 
 
+# What the base template keeps when its stack is deleted (a test compares this with its
+# DeletionPolicy: Retain resources), and the command that removes each afterwards.
+RETAINED_RESOURCE_TYPES = {
+    "AWS::ECR::Repository": (
+        "ECR repository and its images",
+        "aws ecr delete-repository --repository-name {id} --force --region {region}",
+    ),
+    "AWS::Logs::LogGroup": ("log group", "aws logs delete-log-group --log-group-name {id} --region {region}"),
+    "AWS::SecretsManager::Secret": (
+        "Flask secret key",
+        "aws secretsmanager delete-secret --secret-id {id} --region {region}",
+    ),
+    "AWS::Route53::HostedZone": (
+        "hosted zone (set hosted_zone_id to reuse it)",
+        "aws route53 delete-hosted-zone --id {id}  (after deleting its records other than NS/SOA)",
+    ),
+    "AWS::S3::Bucket": ("access-log bucket", "aws s3 rb s3://{id} --force --region {region}"),
+}
+
+
 @dataclass(frozen=True)
 class DestroyPlan:
     stacks: tuple[str, ...]  # deleted in this order
@@ -250,30 +270,18 @@ def destroy_plan(
 ) -> DestroyPlan:
     """What `destroy` deletes and what outlives it (from the stacks' parameters and resources).
 
-    Retained by the template (DeletionPolicy: Retain): the ECR repository with its images and the
-    access-log bucket. A hosted zone or certificate passed in as a parameter was never the stack's.
+    Kept by the template (DeletionPolicy: Retain, see RETAINED_RESOURCE_TYPES): the ECR repository
+    with its images, the log group, the secret, a hosted zone the stack created, the access-log
+    bucket. A hosted zone or certificate passed in as a parameter was never the stack's.
     """
     stacks = tuple(name for name, stack in ((service_name, service_stack), (base_name, base_stack)) if stack)
     retained: list[Retained] = []
     params = parameters_of(base_stack)
     for resource in base_resources:
         kind, physical = resource.get("ResourceType"), resource.get("PhysicalResourceId")
-        if not physical:
-            continue
-        if kind == "AWS::ECR::Repository":
-            retained.append(
-                Retained(
-                    "ECR repository and its images",
-                    physical,
-                    f"aws ecr delete-repository --repository-name {physical} --force --region {region}",
-                )
-            )
-        elif kind == "AWS::S3::Bucket":
-            retained.append(
-                Retained(
-                    "access-log bucket", physical, f"aws s3 rb s3://{physical} --force --region {region}"
-                )
-            )
+        if physical and kind in RETAINED_RESOURCE_TYPES:
+            what, command = RETAINED_RESOURCE_TYPES[kind]
+            retained.append(Retained(what, physical, command.format(id=physical, region=region)))
     zone = params.get("HostedZoneId")
     if zone:
         retained.append(

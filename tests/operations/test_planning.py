@@ -108,8 +108,27 @@ def test_destroy_plan_names_what_is_kept_and_how_to_remove_it():
     assert [r.remove_command for r in plan.retained] == [
         "aws ecr delete-repository --repository-name r --force --region eu-west-1",
         "aws s3 rb s3://b --force --region eu-west-1",
+        "aws logs delete-log-group --log-group-name /l --region eu-west-1",
         "aws route53 delete-hosted-zone --id Z0123  (after deleting its records other than NS/SOA)",
     ]
+
+
+def test_the_retained_types_are_exactly_what_the_base_template_keeps():
+    from cfnlint.decode import decode
+
+    template, _ = decode(str(operations_templates() / "resources.yaml"))
+    kept = {
+        resource["Type"]
+        for resource in template["Resources"].values()
+        if resource.get("DeletionPolicy") == "Retain"
+    }
+    assert kept == set(operations.RETAINED_RESOURCE_TYPES)
+
+
+def operations_templates():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[2] / "cloudformation"
 
 
 def test_stuck_resource_prefers_the_resource_over_the_stack_event():
