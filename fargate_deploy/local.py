@@ -152,7 +152,11 @@ def _docker_stop(port: int) -> None:
 def serve_on_host(plan: LocalPlan, nginx_path: str | None, announce: Callable[[], None]) -> int:
     env = {**os.environ, "APP_ENV": "local", "IMAGE_TAG": "local"}
     if plan.mode == "gunicorn":
-        gunicorn = subprocess.Popen(host_gunicorn_argv(sys.executable, f"127.0.0.1:{plan.port}"), env=env)
+        # Without nginx nobody else logs the requests: gunicorn's own access log comes on.
+        gunicorn = subprocess.Popen(
+            host_gunicorn_argv(sys.executable, f"127.0.0.1:{plan.port}"),
+            env={**env, "GUNICORN_ACCESS_LOG": "1"},
+        )
 
         def stop() -> None:
             _terminate(gunicorn, signal.SIGTERM)

@@ -10,6 +10,11 @@ import math
 import os
 import sys
 
+from gunicorn import glogging
+
+# flasksite lives next to this file; make it importable whatever the working directory.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
 
 def _env_int(name: str, default: int, minimum: int = 1) -> int:
     raw = os.environ.get(name, "")
@@ -63,19 +68,27 @@ timeout = _timeout
 # Only the local nginx may set X-Forwarded-* (it talks over the unix socket, or from loopback).
 forwarded_allow_ips = "127.0.0.1,::1"
 proxy_allow_ips = "127.0.0.1,::1"
-accesslog = "-"
-# The JSON handler wraps this line; nginx's own line carries the full request detail.
+# nginx already writes one JSON line per request with gunicorn's time in it; a second line from
+# gunicorn costs a quarter of its throughput (docs/benchmarks.md). GUNICORN_ACCESS_LOG=1 turns it
+# on, e.g. when gunicorn runs without nginx.
+accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") == "1" else None
 access_log_format = '"%(r)s" %(s)s %(B)s bytes %(D)s us for %({x-forwarded-for}i)s'
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"stdout": {"()": "flasksite.logs.json_stdout_handler"}},
-    "root": {"handlers": ["stdout"], "level": "INFO"},
-    "loggers": {
-        "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
-        "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
-    },
-}
+
+
+class JsonLogger(glogging.Logger):
+    """gunicorn's own lines as JSON on stdout, like the app's. (A logconfig_dict would do the same
+    but makes gunicorn format an access entry for every request even with the access log off.)"""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        from flasksite.logs import json_stdout_handler
+
+        handler = json_stdout_handler()
+        for logger in (self.error_log, self.access_log):
+            logger.handlers = [handler]
+
+
+logger_class = JsonLogger
 
 
 def when_ready(server):
@@ -92,7 +105,3 @@ def when_ready(server):
     }
     # One JSON line: the message for people, the same settings as an object for log queries.
     server.log.info("gunicorn config %s", json.dumps(effective, sort_keys=True), extra={"config": effective})
-
-
-# flasksite lives next to this file; make it importable whatever the working directory.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
