@@ -74,19 +74,11 @@ def refuse_for_status(stack_name: str, status: str, command: str) -> None:
     if step is NextStep.WAIT:
         hint = f"wait until it finishes, then run: python deploy.py {command}"
     elif step is NextStep.RECREATE:
-        hint = (
-            f"delete stack {stack_name} (CloudFormation console, or "
-            f"`aws cloudformation delete-stack --stack-name {stack_name}`), "
-            f"then run: python deploy.py {command}"
-        )
+        hint = f"python deploy.py recover (deletes the empty stack), then python deploy.py {command}"
     elif step is NextStep.CONTINUE_ROLLBACK:
-        hint = (
-            "continue the rollback "
-            f"(`aws cloudformation continue-update-rollback --stack-name {stack_name}`), "
-            f"then run: python deploy.py {command}"
-        )
+        hint = f"python deploy.py recover (continues the rollback), then python deploy.py {command}"
     else:
-        hint = f"fix what blocked the delete of {stack_name} and delete it again"
+        hint = f"fix what blocked the delete of {stack_name}, then python deploy.py recover"
     raise RefusedError(f"stack {stack_name} {meaning.summary} ({status})", hint=hint)
 
 

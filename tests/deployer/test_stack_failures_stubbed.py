@@ -138,9 +138,9 @@ def test_rolled_back_service_update_exits_1_with_cloudformation_and_ecs_reasons(
 @pytest.mark.parametrize(
     ("status", "hint_start"),
     [
-        ("ROLLBACK_COMPLETE", "delete stack s "),
-        ("CREATE_FAILED", "delete stack s "),
-        ("UPDATE_ROLLBACK_FAILED", "continue the rollback "),
+        ("ROLLBACK_COMPLETE", "python deploy.py recover (deletes the empty stack)"),
+        ("CREATE_FAILED", "python deploy.py recover (deletes the empty stack)"),
+        ("UPDATE_ROLLBACK_FAILED", "python deploy.py recover (continues the rollback)"),
         ("UPDATE_IN_PROGRESS", "wait until it finishes"),
         ("DELETE_FAILED", "fix what blocked the delete"),
     ],
