@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 
 from fargate_deploy import docker
-from tests.docker_engine import REPO, require_engine, unique_name
+from tests.docker_engine import REPO, require_engine, skip_or_fail, unique_name
 
 pytestmark = pytest.mark.docker
 
@@ -23,11 +23,7 @@ def foreign_image():
     platform = os.environ.get("FOREIGN_PLATFORM")
     base = os.environ.get("FOREIGN_BASE_IMAGE")
     if not (platform and base):
-        if os.environ.get("REQUIRE_DOCKER") == "1":
-            pytest.fail(
-                "REQUIRE_DOCKER=1 but FOREIGN_PLATFORM/FOREIGN_BASE_IMAGE are not set (.ci/engine.sh)"
-            )
-        pytest.skip("no base image for the foreign architecture (run .ci/engine.sh start)")
+        skip_or_fail("FOREIGN_PLATFORM/FOREIGN_BASE_IMAGE are not set (run .ci/engine.sh start)")
     tag = "flaskcom-test:foreign"
     argv = docker.build_argv(REPO, tag, platform=platform, build_args={"BASE_IMAGE": base})
     started = time.monotonic()

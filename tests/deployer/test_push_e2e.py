@@ -17,7 +17,7 @@ import pytest
 from fargate_deploy import docker
 from fargate_deploy.deployer import ROOT, push_image
 from fargate_deploy.errors import RefusedError
-from tests.docker_engine import require_engine
+from tests.docker_engine import require_engine, skip_or_fail
 
 pytestmark = pytest.mark.docker
 
@@ -40,9 +40,7 @@ def registry():
     try:
         urllib.request.urlopen(f"http://{REGISTRY}/v2/", timeout=5).close()
     except OSError as error:
-        if os.environ.get("REQUIRE_DOCKER") == "1":
-            pytest.fail(f"REQUIRE_DOCKER=1 but no registry answers at {REGISTRY}: {error}")
-        pytest.skip(f"no registry at {REGISTRY}")
+        skip_or_fail(f"no registry answers at {REGISTRY}: {error}")
     return REGISTRY
 
 

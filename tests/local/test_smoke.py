@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 
 from fargate_deploy import local
-from tests.docker_engine import REPO, require_engine
+from tests.docker_engine import REPO, require_engine, skip_or_fail
 
 
 def free_port() -> int:
@@ -91,9 +91,10 @@ def get(port: int, path: str, within_seconds: float):
             time.sleep(0.1)
 
 
-@pytest.mark.skipif(shutil.which("nginx", path="/usr/sbin:/usr/bin") is None, reason="needs nginx")
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
 def test_without_docker_it_runs_nginx_and_gunicorn_on_the_host(signum):
+    if shutil.which("nginx", path="/usr/sbin:/usr/bin") is None:
+        skip_or_fail("nginx is not installed (.ci/engine.sh installs it)")
     port = free_port()
     run = Run(port, {"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
     try:
