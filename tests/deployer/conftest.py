@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 
 import boto3
 import pytest
@@ -69,3 +71,18 @@ def make_deployer(settings, **kwargs) -> Deployer:
     kwargs.setdefault("interactive", False)
     kwargs.setdefault("timing", FAST)
     return Deployer(settings, aws, **kwargs)
+
+
+def put_image(repository: str, tag: str) -> None:
+    """An image manifest in the emulator's ECR (no layers: moto stores what it is given)."""
+    manifest = json.dumps(
+        {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"digest": "sha256:" + hashlib.sha256(tag.encode()).hexdigest()},
+            "layers": [],
+        }
+    )
+    boto3.session.Session().client("ecr").put_image(
+        repositoryName=repository, imageManifest=manifest, imageTag=tag
+    )

@@ -5,8 +5,6 @@ service to the new task definition)."""
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
 
 import boto3
 import click
@@ -16,7 +14,7 @@ from botocore.stub import Stubber
 from fargate_deploy import images
 from fargate_deploy.errors import RefusedError
 
-from .conftest import make_deployer
+from .conftest import make_deployer, put_image
 
 # moto warns (UserWarning) for each resource type its CloudFormation skips; under `filterwarnings =
 # error` that warning would become an HTTP 500 inside the in-process server.
@@ -123,20 +121,6 @@ def test_ctrl_c_at_the_prompt_deletes_the_change_set(aws, settings):
     assert client.list_change_sets(StackName="flaskcom-test")["Summaries"] == []
 
 
-def _put_image(repository: str, tag: str) -> None:
-    manifest = json.dumps(
-        {
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-            "config": {"digest": "sha256:" + hashlib.sha256(tag.encode()).hexdigest()},
-            "layers": [],
-        }
-    )
-    boto3.session.Session().client("ecr").put_image(
-        repositoryName=repository, imageManifest=manifest, imageTag=tag
-    )
-
-
 def test_service_create_then_update_with_new_tag(aws, settings, protected, monkeypatch):
     # moto's documented knob: report this many running tasks, so the rollout reads COMPLETED.
     monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
@@ -145,7 +129,7 @@ def test_service_create_then_update_with_new_tag(aws, settings, protected, monke
     repository = base.outputs["RepositoryName"]
     with pytest.raises(RefusedError, match="has no images"):
         deployer.deploy_service(None)
-    _put_image(repository, "abc1234")
+    put_image(repository, "abc1234")
     with pytest.raises(RefusedError, match="not in repository"):
         deployer.deploy_service("nope999")
     created = deployer.deploy_service(None)  # newest pushed
@@ -161,7 +145,7 @@ def test_service_create_then_update_with_new_tag(aws, settings, protected, monke
     )
     assert service["services"][0]["status"] == "ACTIVE"
 
-    _put_image(repository, "def5678")
+    put_image(repository, "def5678")
     updated = deployer.deploy_service("def5678")
     assert updated.stack.changed and not updated.stack.created
     stack = client.describe_stacks(StackName="flaskcom-test-www")["Stacks"][0]
@@ -191,7 +175,7 @@ def test_push_checks_ecr_before_building_and_verifies_after(aws, settings, prote
     def run(argv, **kwargs):
         ran.append(argv[1])
         if argv[1] == "push":  # what a real push does to ECR, done through moto's API
-            _put_image(repository_images[0], argv[2].rsplit(":", 1)[1])
+            put_image(repository_images[0], argv[2].rsplit(":", 1)[1])
 
     deployer = make_deployer(settings, run=run, git_state=lambda: images.parse_git_state("1a2b3c4\n", ""))
     base = deployer.resources(yes=True)
@@ -226,7 +210,7 @@ def test_up_then_up_again_reuses_the_pushed_tag(aws, settings, protected, monkey
     def run(argv, **kwargs):
         ran.append(argv[1])
         if argv[1] == "push":
-            _put_image(repository[0], argv[2].rsplit(":", 1)[1])
+            put_image(repository[0], argv[2].rsplit(":", 1)[1])
 
     deployer = make_deployer(settings, run=run, git_state=lambda: images.parse_git_state("9f8e7d6\n", ""))
     original_resources = deployer.resources

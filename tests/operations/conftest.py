@@ -3,9 +3,6 @@ the real templates, settings pointing at them."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 import boto3
 import pytest
 from moto.backends import get_backend
@@ -13,6 +10,7 @@ from moto.backends import get_backend
 from tests.deployer.conftest import (  # noqa: F401  (fixtures)
     make_deployer,
     moto_like_cloudformation,
+    put_image,
     settings,
     zone_and_certificate,
 )
@@ -37,20 +35,6 @@ def cli_settings(settings, monkeypatch, tmp_path, no_termination_protection_api)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", lambda path, overrides: settings)
     return settings
-
-
-def put_image(repository: str, tag: str) -> None:
-    manifest = json.dumps(
-        {
-            "schemaVersion": 2,
-            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-            "config": {"digest": "sha256:" + hashlib.sha256(tag.encode()).hexdigest()},
-            "layers": [],
-        }
-    )
-    boto3.session.Session().client("ecr").put_image(
-        repositoryName=repository, imageManifest=manifest, imageTag=tag
-    )
 
 
 def snapshot() -> dict:
