@@ -8,6 +8,7 @@ import json
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 
 import tests.templates.moto_secret  # noqa: F401  (registers the Secret model moto lacks)
 from fargate_deploy.aws import Aws
@@ -32,6 +33,22 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+def stubbed_aws(*services: str, endpoint_url: str | None = None) -> tuple[Aws, dict, FakeClock]:
+    """An Aws whose clients for `services` answer from botocore Stubbers (where moto can't help; each
+    test queues responses shaped like the real API), with a clock that moves only when it sleeps."""
+    session = boto3.session.Session(
+        region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    clock = FakeClock()
+    aws = Aws(session, sleep=clock.sleep, clock=clock)
+    stubs = {}
+    for service in services:
+        client = session.client(service, endpoint_url=endpoint_url)
+        aws._clients[service] = client
+        stubs[service] = Stubber(client)
+    return aws, stubs, clock
 
 
 FAST = Timing(

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import datetime
 
-import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 
-from fargate_deploy.aws import Aws
 from fargate_deploy.changeset import ChangeRow, ChangeSetSummary
 from fargate_deploy.deployer import Deployer, Timing, refuse_for_status
 from fargate_deploy.errors import DeploymentFailed, RefusedError
 from fargate_deploy.settings import Settings
 
-from .conftest import FakeClock
+from .conftest import stubbed_aws
 
 STACK = "flaskcom-prod-www"
 STACK_ID = f"arn:aws:cloudformation:us-east-1:123456789012:stack/{STACK}/0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
@@ -44,15 +42,7 @@ def _event(n: int, logical: str, kind: str, status: str, reason: str = "") -> di
 
 
 def test_rolled_back_service_update_exits_1_with_cloudformation_and_ecs_reasons(capsys):
-    session = boto3.session.Session(
-        region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    clock = FakeClock()
-    aws = Aws(session, sleep=clock.sleep, clock=clock)
-    stubs = {}
-    for name in ("cloudformation", "ecs"):
-        aws._clients[name] = session.client(name)
-        stubs[name] = Stubber(aws._clients[name])
+    aws, stubs, clock = stubbed_aws("cloudformation", "ecs")
     cfn, ecs = stubs["cloudformation"], stubs["ecs"]
     service_failed = (
         'Resource handler returned message: "Error occurred during operation '

@@ -4,16 +4,13 @@ Stubber checks each response against botocore's model of the real API."""
 
 from __future__ import annotations
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
-from fargate_deploy.aws import Aws
 from fargate_deploy.deployer import Deployer, Timing
 from fargate_deploy.errors import DeploymentFailed, ExitCode
 from fargate_deploy.settings import Settings
 
-from .conftest import FakeClock
+from .conftest import stubbed_aws
 
 CLUSTER = "flaskcom-prod-Cluster-AbC"
 SERVICE = "flaskcom-prod-www-Service-XyZ"
@@ -67,17 +64,9 @@ def _health(state: str, description: str | None = None) -> dict:
 
 @pytest.fixture
 def stubbed():
-    session = boto3.session.Session(
-        region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
-    )
-    clock = FakeClock()
-    aws = Aws(session, sleep=clock.sleep, clock=clock)
-    stubs = {}
-    for service in ("ecs", "elbv2"):
-        client = session.client(service)
-        aws._clients[service] = client
-        stubs[service] = Stubber(client)
-        stubs[service].activate()
+    aws, stubs, clock = stubbed_aws("ecs", "elbv2")
+    for stub in stubs.values():
+        stub.activate()
     deployer = Deployer(
         Settings(domain="example.com"), aws, interactive=False, timing=Timing(rollout_poll=10)
     )

@@ -7,18 +7,16 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-import boto3
 import click
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 
-from fargate_deploy.aws import Aws
 from fargate_deploy.commands import operate
 from fargate_deploy.deployer import Deployer, Timing
 from fargate_deploy.errors import DeploymentFailed, RefusedError
 from fargate_deploy.settings import Settings
 
-from ..deployer.conftest import FakeClock
+from ..deployer.conftest import stubbed_aws
 
 BASE, SERVICE = "flaskcom-prod", "flaskcom-prod-www"
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -36,17 +34,9 @@ def _stack(name: str, status: str, outputs: dict[str, str] | None = None) -> dic
 
 @pytest.fixture
 def stubbed():
-    session = boto3.session.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-    )
-    clock = FakeClock()
-    aws = Aws(session, sleep=clock.sleep, clock=clock)
-    stubs = {}
-    for service in ("cloudformation", "logs"):
-        client = session.client(service, endpoint_url="https://stubbed.invalid")
-        aws._clients[service] = client
-        stubs[service] = Stubber(client)
-        stubs[service].activate()
+    aws, stubs, clock = stubbed_aws("cloudformation", "logs", endpoint_url="https://stubbed.invalid")
+    for stub in stubs.values():
+        stub.activate()
     settings = Settings(domain="example.com")
     deployer = Deployer(settings, aws, interactive=False, timing=Timing(stack_poll=5))
     yield deployer, stubs, clock
