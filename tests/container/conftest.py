@@ -29,6 +29,20 @@ class Container:
         finally:
             connection.close()
 
+    def stop(self) -> float:
+        """`docker stop` as ECS stops a task (SIGTERM, then SIGKILL after 30 s); seconds it took."""
+        started = time.monotonic()
+        subprocess.run(["docker", "stop", "--time", "30", self.name], check=True, capture_output=True)
+        return time.monotonic() - started
+
+    def exit_code(self) -> str:
+        return subprocess.run(
+            ["docker", "inspect", "--format", "{{.State.ExitCode}}", self.name],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+
     def logs(self) -> str:
         result = subprocess.run(["docker", "logs", self.name], capture_output=True, text=True, check=True)
         return result.stdout + result.stderr

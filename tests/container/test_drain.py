@@ -38,22 +38,14 @@ def test_docker_stop_drains_in_flight_requests_and_exits_within_25_s(fresh_site)
         thread.start()
     sent.wait()  # every request has been written to the socket before the stop
     time.sleep(0.1)  # ...and read by nginx
-    stop_started = time.monotonic()
-    subprocess.run(["docker", "stop", "--time", "30", fresh_site.name], check=True, capture_output=True)
-    stop_seconds = time.monotonic() - stop_started
+    stop_seconds = fresh_site.stop()
     for thread in threads:
         thread.join(timeout=30)
 
     print(f"\n{IN_FLIGHT} in-flight requests: {results}; docker stop took {stop_seconds:.2f} s")
     assert results == [200] * IN_FLIGHT
     assert stop_seconds < 25
-    state = subprocess.run(
-        ["docker", "inspect", "--format", "{{.State.ExitCode}}", fresh_site.name],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    assert state == "0"  # drained on purpose, not killed after the timeout (137)
+    assert fresh_site.exit_code() == "0"  # drained on purpose, not killed after the timeout (137)
     logs = fresh_site.logs()
     assert "draining nginx, then gunicorn" in logs
 
@@ -74,20 +66,12 @@ def test_the_drain_is_bounded_a_request_past_the_budget_is_cut(site_image):
         thread = threading.Thread(target=stuck_request)
         thread.start()
         time.sleep(0.5)  # the request is in gunicorn
-        stop_started = time.monotonic()
-        subprocess.run(["docker", "stop", "--time", "30", container.name], check=True, capture_output=True)
-        stop_seconds = time.monotonic() - stop_started
+        stop_seconds = container.stop()
         thread.join(timeout=30)
         print(f"\nDRAIN_SECONDS=1 with an 8 s request: docker stop took {stop_seconds:.2f} s, got {outcome}")
         assert stop_seconds < 4
         assert outcome != [200]
-        exit_code = subprocess.run(
-            ["docker", "inspect", "--format", "{{.State.ExitCode}}", container.name],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        assert exit_code == "0"
+        assert container.exit_code() == "0"
     finally:
         remove_container(container)
 
