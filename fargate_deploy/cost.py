@@ -15,8 +15,8 @@ from .errors import ConfigError
 PRICE_DIR = Path(__file__).parent / "prices"
 
 # The two profiles as settings overrides (keys of fargate_deploy.settings.Settings).
-# Fargate Spot runs X86_64 tasks only, so the cheapest task is a Spot X86_64 one
-# (Spot x86 costs less than on-demand ARM64); ARM64 is the on-demand choice.
+# lean is Spot on X86_64: AWS lists a Spot rate for X86_64 only (ARM64 Spot is estimated below), and
+# X86_64 images need no cross-build on the usual laptop. ARM64 is the on-demand choice.
 PROFILES: dict[str, dict[str, Any]] = {
     "lean": {
         "nat_mode": "none",
@@ -61,13 +61,24 @@ class Prices:
     sources: tuple[str, ...]
 
     def fargate(self, architecture: str, spot: bool) -> dict[str, float]:
-        key = f"{architecture}_SPOT" if spot else architecture
-        if key not in self.table["fargate"]:
+        """vCPU-hour and GB-hour rates. Fargate runs ARM64 on Spot (platform 1.4.0+, ECS API reference),
+        but the pricing page lists its live Spot rates for X86_64 only: a Spot rate the file lacks is
+        estimated with X86_64's Spot discount (Spot ÷ on-demand, per dimension)."""
+        table = self.table["fargate"]
+        if architecture not in table:
             raise ConfigError(
-                f"estimating cost: Fargate has no {'Spot ' if spot else ''}{architecture} price",
-                hint="Fargate Spot runs X86_64 tasks only: use_spot = false, or architecture = X86_64",
+                f"estimating cost: Fargate has no {architecture} price",
+                hint=f"architectures priced: {', '.join(k for k in table if not k.endswith('_SPOT'))}",
             )
-        return self.table["fargate"][key]
+        if not spot:
+            return table[architecture]
+        if f"{architecture}_SPOT" in table:
+            return table[f"{architecture}_SPOT"]
+        on_demand, x86, x86_spot = table[architecture], table["X86_64"], table["X86_64_SPOT"]
+        return {name: on_demand[name] * x86_spot[name] / x86[name] for name in on_demand}
+
+    def spot_rate_is_estimated(self, architecture: str) -> bool:
+        return f"{architecture}_SPOT" not in self.table["fargate"]
 
 
 def load_prices(region: str = "us-east-1", directory: Path = PRICE_DIR) -> Prices:
@@ -165,7 +176,9 @@ def line_items(inputs: Inputs, prices: Prices) -> tuple[LineItem, ...]:
     rate = prices.fargate(inputs.architecture, inputs.use_spot)
     vcpu_hours = tasks * inputs.cpu / 1024 * hours
     gb_hours = tasks * inputs.memory / 1024 * hours
-    kind = f"{inputs.architecture}{' Spot' if inputs.use_spot else ''}"
+    kind = inputs.architecture
+    if inputs.use_spot:
+        kind += " Spot, estimated" if prices.spot_rate_is_estimated(inputs.architecture) else " Spot"
 
     log_gb = requests * LOG_BYTES_PER_REQUEST / GB
     stored_log_gb = log_gb * inputs.log_retention_days / 30  # steady state, uncompressed (an upper bound)

@@ -306,11 +306,6 @@ def _check_combination(s: Settings) -> None:
             f"setting 'host_name' = {s.host_name!r} is not inside domain {s.domain!r}",
             hint=f"use {s.domain} or a name ending in .{s.domain}",
         )
-    if s.architecture == "ARM64" and s.use_spot:
-        raise ConfigError(
-            "settings 'architecture' = ARM64 and 'use_spot' = true: Fargate Spot runs X86_64 tasks only",
-            hint='set use_spot = false or architecture = "X86_64"',
-        )
 
 
 def _closest(key: str) -> str | None:

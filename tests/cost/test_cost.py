@@ -24,6 +24,7 @@ def test_price_file_is_dated_and_names_its_sources():
     data = json.loads((PRICE_DIR / "us-east-1.json").read_text())
     assert data["read_on"] and data["region"] == "us-east-1"
     assert all(source["url"].startswith("https://") and source["read_on"] for source in data["sources"])
+    # Only rates read off the page: ARM64 Spot is estimated in code, never stored as if it had been read.
     assert "X86_64_SPOT" in data["prices"]["fargate"] and "ARM64_SPOT" not in data["prices"]["fargate"]
 
 
@@ -111,9 +112,29 @@ def test_one_more_site_adds_its_tasks_traffic_and_task_ips_but_not_the_alb_nat_z
     assert estimate(inputs, prices).marginal_total == pytest.approx(13.219025)
 
 
-def test_no_arm64_spot_price_is_a_config_error(prices):
-    with pytest.raises(ConfigError, match="no Spot ARM64 price"):
-        prices.fargate("ARM64", spot=True)
+def test_arm64_spot_is_estimated_with_the_x86_spot_discount(prices):
+    # The file lists no ARM64 Spot rate: ARM64 on-demand × (X86_64 Spot ÷ X86_64 on-demand).
+    # vCPU: 0.03238 × 0.01334058 / 0.04048 = 0.0106711457...; memory: 0.00356 × 0.00146489 / 0.004445
+    # = 0.0011732302...
+    assert prices.spot_rate_is_estimated("ARM64") and not prices.spot_rate_is_estimated("X86_64")
+    assert prices.fargate("ARM64", spot=True) == pytest.approx(
+        {"vcpu_hour": 0.0106711458, "gb_hour": 0.0011732302}
+    )
+    inputs = Inputs(
+        nat_mode="none", tasks=1, cpu=256, memory=512, architecture="ARM64", use_spot=True,
+        creates_hosted_zone=True, log_retention_days=30, image_retention_count=10,
+        requests_per_month=1_000_000,
+    )  # fmt: skip
+    items = _by_name(estimate(inputs, prices).items)
+    # 0.25 vCPU × 730 h = 182.5 vCPU-h × 0.0106711458 = 1.9474841; 0.5 GB × 730 h = 365 GB-h × 0.0011732302
+    # = 0.4282290.
+    assert items["Fargate vCPU (ARM64 Spot, estimated)"] == pytest.approx(1.9474841)
+    assert items["Fargate memory (ARM64 Spot, estimated)"] == pytest.approx(0.4282290)
+
+
+def test_an_unpriced_architecture_is_a_config_error(prices):
+    with pytest.raises(ConfigError, match="Fargate has no RISCV64 price"):
+        prices.fargate("RISCV64", spot=False)
 
 
 def test_profiles_are_valid_settings():
@@ -139,10 +160,15 @@ def test_cost_command_prints_items_total_and_marginal(no_settings, capsys):
     assert "One more site on the same ALB" in out and "Public IPv4 addresses" in out
 
 
+def test_cost_command_says_when_a_spot_rate_is_estimated(no_settings, capsys):
+    assert cli.main(["cost", "--profile", "lean", "--architecture", "ARM64"]) == ExitCode.DONE
+    assert "ARM64 Spot, estimated" in capsys.readouterr().out
+
+
 def test_cost_command_refuses_a_bad_combination_with_error_and_hint(no_settings, capsys):
-    assert cli.main(["cost", "--profile", "lean", "--architecture", "ARM64"]) == ExitCode.REFUSED
+    assert cli.main(["cost", "--profile", "lean", "--memory", "4096"]) == ExitCode.REFUSED
     err = capsys.readouterr().err.splitlines()
-    assert err[0].startswith("error: settings 'architecture' = ARM64 and 'use_spot' = true")
+    assert err[0].startswith("error: settings 'cpu' = 256 and 'memory' = 4096: Fargate does not offer")
     assert err[1].startswith("hint:")
 
 
