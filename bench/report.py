@@ -15,12 +15,16 @@ DYNAMIC = (
 )
 
 
-def _row(label: str, result: dict[str, Any], base: float | None) -> str:
+def _row(label: str, result: dict[str, Any], base: float | None, with_cpu: bool = False) -> str:
     ratio = f"{result['requests_per_second'] / base:.2f}×" if base else "—"
-    return (
+    row = (
         f"| {label} | {result['requests_per_second']:,.0f} | {result['p50_ms']:.1f} | {result['p99_ms']:.1f} "
         f"| {result['errors']} | {ratio} |"
     )
+    if with_cpu:
+        used = result.get("cpu_us_per_request", {})
+        row += "".join(f" {used[p]:.0f} |" if used.get(p) else " — |" for p in ("app", "nginx"))
+    return row
 
 
 def render(results: dict[str, Any], notes: list[str] | None = None) -> str:
@@ -49,12 +53,23 @@ def render(results: dict[str, Any], notes: list[str] | None = None) -> str:
         "",
         f"## a. Dynamic page (`{results['paths']['dynamic']}`)",
         "",
-        "| contender | req/s | p50 ms | p99 ms | errors | vs container |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| contender | req/s | p50 ms | p99 ms | errors | vs container | app server CPU µs/req "
+        "| nginx CPU µs/req |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     lines += [
-        _row(label, results["dynamic"][key], base) for key, label in DYNAMIC if key in results["dynamic"]
+        _row(label, results["dynamic"][key], base, with_cpu=True)
+        for key, label in DYNAMIC
+        if key in results["dynamic"]
     ]
+    lines += [
+        "",
+        "CPU per request: user + system time of the contender's own processes (the app server: gunicorn, "
+        "uWSGI or Flask's; and nginx) during the run, divided by the requests served; wrk's share is not "
+        "in it.",
+    ]
+    if "app_alone_cpu_us" in results:
+        lines += ["", _server_share(results["dynamic"], results["app_alone_cpu_us"])]
     lines += [
         "",
         f"## b. Same load while {results['slow_clients']} slow clients hold connections open",
@@ -103,6 +118,21 @@ def render(results: dict[str, Any], notes: list[str] | None = None) -> str:
     if notes:
         lines += ["## Notes", ""] + [f"- {note}" for note in notes] + [""]
     return "\n".join(lines)
+
+
+def _server_share(dynamic: dict[str, Any], app_alone_us: float) -> str:
+    """What the servers themselves cost: CPU per request minus what the app costs on its own."""
+    shares = []
+    for key, label in (("container", "nginx + gunicorn"), ("nginx_uwsgi", "nginx + uWSGI")):
+        used = dynamic.get(key, {}).get("cpu_us_per_request")
+        if used:
+            server = used["app"] - app_alone_us + used["nginx"]
+            shares.append(f"{label} {server:.0f} µs")
+    return (
+        "The app alone (its WSGI callable called in a loop, no server, no socket) takes "
+        f"{app_alone_us:.0f} µs of CPU per request; what the servers add on top of it, per request: "
+        f"{', '.join(shares)}."
+    )
 
 
 def _target_row(target: Target) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from fargate_deploy import docker
 
-from . import report, wrk
+from . import cpu, report, wrk
 from .targets import evaluate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,15 +80,19 @@ def wrk_argv(url: str, netns_pid: int | None = None) -> list[str]:
     return ["nsenter", "-t", str(netns_pid), "-n", *argv] if netns_pid else argv
 
 
-def run_wrk(port: int, path: str, netns_pid: int | None = None) -> dict:
+def run_wrk(port: int, path: str, roots: list[int], netns_pid: int | None = None) -> dict:
+    """One bounded wrk run; also the CPU the contender's processes (under `roots`) spent per request."""
     url = url_of(port, path)
     note_load()
+    before = cpu.snapshot(roots)
     output = subprocess.run(wrk_argv(url, netns_pid), capture_output=True, text=True, check=True).stdout
+    after = cpu.snapshot(roots)
     note_load()
-    return wrk.parse(output).__dict__
+    result = wrk.parse(output).__dict__
+    return {**result, "cpu_us_per_request": cpu.per_request_us(before, after, result["requests"])}
 
 
-def run_wrk_with_slow_clients(port: int, path: str, netns_pid: int | None = None) -> dict:
+def run_wrk_with_slow_clients(port: int, path: str, roots: list[int], netns_pid: int | None = None) -> dict:
     holder_argv = [sys.executable, "-m", "bench.slowclients", "127.0.0.1", str(port), str(SLOW_CLIENTS)]
     holder_argv.append(str(WRK_SECONDS + 3))
     if netns_pid:  # the slow clients and wrk take the same path as the unloaded run
@@ -96,7 +100,7 @@ def run_wrk_with_slow_clients(port: int, path: str, netns_pid: int | None = None
     holder = subprocess.Popen(holder_argv, cwd=ROOT)
     try:
         time.sleep(2)  # let them connect and occupy what they can
-        result = run_wrk(port, path, netns_pid)
+        result = run_wrk(port, path, roots, netns_pid)
     finally:
         holder.wait(timeout=30)
     return result
@@ -162,16 +166,16 @@ def container(port: int, name: str) -> Iterator[int]:
 
 
 @contextlib.contextmanager
-def bare_gunicorn(port: int, logs: Path) -> Iterator[None]:
+def bare_gunicorn(port: int, logs: Path) -> Iterator[list[int]]:
     argv = [
         str(ROOT / ".venv/bin/gunicorn"),
         "--config",
         str(SITE / "gunicorn.conf.py"),
         "flasksite.wsgi:app",
     ]
-    with process(argv, logs / "gunicorn.log", env=app_env(GUNICORN_BIND=f"127.0.0.1:{port}")):
+    with process(argv, logs / "gunicorn.log", env=app_env(GUNICORN_BIND=f"127.0.0.1:{port}")) as master:
         wait_for_200(url_of(port, "/health"))
-        yield
+        yield [master.pid]
 
 
 NGINX_UWSGI_CONF = """
@@ -195,7 +199,7 @@ http {{
 
 
 @contextlib.contextmanager
-def nginx_uwsgi(port: int, logs: Path) -> Iterator[None]:
+def nginx_uwsgi(port: int, logs: Path) -> Iterator[list[int]]:
     with tempfile.TemporaryDirectory(prefix="bench-nginx-") as tmp:
         os.chmod(tmp, 0o755)  # nginx's workers (nobody) reach the socket
         conf = Path(tmp) / "nginx.conf"
@@ -206,14 +210,14 @@ def nginx_uwsgi(port: int, logs: Path) -> Iterator[None]:
             "--chmod-socket=666", "--module", "flasksite.wsgi:app", "--need-app", "--die-on-term",
             "--pythonpath", str(SITE),
         ]  # fmt: skip
-        with process(uwsgi, logs / "uwsgi.log", env=app_env()):
-            with process(["nginx", "-c", str(conf)], logs / "nginx.log", env=app_env()):
+        with process(uwsgi, logs / "uwsgi.log", env=app_env()) as uwsgi_master:
+            with process(["nginx", "-c", str(conf)], logs / "nginx.log", env=app_env()) as nginx_master:
                 wait_for_200(url_of(port, "/health"))
-                yield
+                yield [uwsgi_master.pid, nginx_master.pid]
 
 
 @contextlib.contextmanager
-def flask_dev(port: int, logs: Path) -> Iterator[None]:
+def flask_dev(port: int, logs: Path) -> Iterator[list[int]]:
     argv = [
         str(ROOT / ".venv/bin/flask"),
         "--app",
@@ -224,9 +228,16 @@ def flask_dev(port: int, logs: Path) -> Iterator[None]:
         "--port",
         str(port),
     ]
-    with process(argv, logs / "flask.log", env=app_env()):
+    with process(argv, logs / "flask.log", env=app_env()) as server:
         wait_for_200(url_of(port, "/health"))
-        yield
+        yield [server.pid]
+
+
+def app_alone_cpu_us(path: str, requests: int = 5000) -> float:
+    """The site's WSGI callable called in a loop in one process: what the app costs without a server."""
+    argv = [str(ROOT / ".venv/bin/python"), "-m", "bench.appcpu", path, str(requests)]
+    env = app_env(PYTHONPATH=str(ROOT))
+    return float(subprocess.run(argv, cwd=SITE, env=env, capture_output=True, text=True, check=True).stdout)
 
 
 def measure_starts() -> dict:
@@ -326,24 +337,34 @@ def main() -> int:
     with contextlib.ExitStack() as stack:
         pid = stack.enter_context(container(ports["container"], f"flaskcom-bench-{os.getpid()}"))
         wait_for_200(url_of(ports["container"], "/health"))
-        stack.enter_context(bare_gunicorn(ports["gunicorn"], logs))
-        stack.enter_context(nginx_uwsgi(ports["nginx_uwsgi"], logs))
-        stack.enter_context(flask_dev(ports["flask_dev"], logs))
+        roots = {
+            "container": [pid],
+            "gunicorn": stack.enter_context(bare_gunicorn(ports["gunicorn"], logs)),
+            "nginx_uwsgi": stack.enter_context(nginx_uwsgi(ports["nginx_uwsgi"], logs)),
+            "flask_dev": stack.enter_context(flask_dev(ports["flask_dev"], logs)),
+        }
         direct = pid if os.geteuid() == 0 and shutil.which("nsenter") else None
+        inside = 8080 if direct else ports["container"]
+
+        def dynamic(name: str) -> dict:
+            return run_wrk(ports[name], DYNAMIC_PATH, roots[name])
+
         scenarios = {
-            "dynamic/container_published": lambda: run_wrk(ports["container"], DYNAMIC_PATH),
-            "dynamic/gunicorn": lambda: run_wrk(ports["gunicorn"], DYNAMIC_PATH),
-            "dynamic/nginx_uwsgi": lambda: run_wrk(ports["nginx_uwsgi"], DYNAMIC_PATH),
-            "dynamic/flask_dev": lambda: run_wrk(ports["flask_dev"], DYNAMIC_PATH),
-            "static/nginx": lambda: run_wrk(8080 if direct else ports["container"], STATIC_PATH, direct),
-            "static/flask": lambda: run_wrk(ports["gunicorn"], STATIC_PATH),
+            "dynamic/container_published": lambda: dynamic("container"),
+            "dynamic/gunicorn": lambda: dynamic("gunicorn"),
+            "dynamic/nginx_uwsgi": lambda: dynamic("nginx_uwsgi"),
+            "dynamic/flask_dev": lambda: dynamic("flask_dev"),
+            "static/nginx": lambda: run_wrk(inside, STATIC_PATH, roots["container"], direct),
+            "static/flask": lambda: run_wrk(ports["gunicorn"], STATIC_PATH, roots["gunicorn"]),
             "slow/container": lambda: run_wrk_with_slow_clients(
-                8080 if direct else ports["container"], DYNAMIC_PATH, direct
+                inside, DYNAMIC_PATH, roots["container"], direct
             ),
-            "slow/gunicorn": lambda: run_wrk_with_slow_clients(ports["gunicorn"], DYNAMIC_PATH),
+            "slow/gunicorn": lambda: run_wrk_with_slow_clients(
+                ports["gunicorn"], DYNAMIC_PATH, roots["gunicorn"]
+            ),
         }
         if direct:
-            scenarios["dynamic/container"] = lambda: run_wrk(8080, DYNAMIC_PATH, direct)
+            scenarios["dynamic/container"] = lambda: run_wrk(8080, DYNAMIC_PATH, roots["container"], direct)
         for port in ports.values():
             warm_up(port, DYNAMIC_PATH)
         for round_number in range(ROUNDS):
@@ -359,6 +380,8 @@ def main() -> int:
     results["direct_container"] = bool(direct)
     results.update(dynamic=dynamic, slow=slow, static=static)
 
+    say("the app alone: CPU per request without a server")
+    results["app_alone_cpu_us"] = app_alone_cpu_us(DYNAMIC_PATH)
     say(f"container start → first 200, {STARTS} times")
     results["start"] = measure_starts()
     say("image size")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench import report, wrk
+from bench import cpu, report, wrk
 from bench.targets import evaluate
 
 WRK_OUTPUT = """Running 3s test @ http://127.0.0.1:8080/
@@ -119,5 +119,64 @@ def test_report_has_the_table_targets_machine_and_notes():
     assert "| a. container vs bare gunicorn | 0.45× | ≥ 0.9× | **FAIL** |" in text
     assert "| c. static via nginx vs via Flask | 5.00× | ≥ 5× | pass |" in text
     assert "Test CPU (2 cores" in text and "Load average (1 min) while measuring: 1.00–2.00" in text
-    assert "| bare gunicorn (same config) | 1,000 | 1.0 | 2.0 | 0 | 2.22× |" in text
+    assert "| bare gunicorn (same config) | 1,000 | 1.0 | 2.0 | 0 | 2.22× | — | — |" in text
     assert "- why it failed" in text and "![req/s per contender](benchmarks.png)" in text
+
+
+def test_report_shows_cpu_per_request_for_the_dynamic_page():
+    results = _results()
+    results["dynamic"]["nginx_uwsgi"]["cpu_us_per_request"] = {"app": 210.4, "nginx": 64.6}
+    results["dynamic"]["gunicorn"]["cpu_us_per_request"] = {"app": 380.0, "nginx": 0.0}
+    results["dynamic"]["container"]["cpu_us_per_request"] = {"app": 430.0, "nginx": 120.0}
+    results["app_alone_cpu_us"] = 180.0
+    text = report.render(results)
+    # 430 - 180 + 120 = 370; 210.4 - 180 + 64.6 = 95
+    assert (
+        "what the servers add on top of it, per request: nginx + gunicorn 370 µs, nginx + uWSGI 95 µs" in text
+    )
+    assert "| nginx + uWSGI | 1,000 | 1.0 | 2.0 | 0 | 1.00× | 210 | 65 |" in text
+    assert "| bare gunicorn (same config) | 1,000 | 1.0 | 2.0 | 0 | 1.00× | 380 | — |" in text
+
+
+# /proc/PID/stat lines as Linux writes them (proc(5)): pid (comm) state ppid … utime stime …
+def _stat(pid, name, ppid, utime, stime):
+    return f"{pid} ({name}) S {ppid} 1 1 0 -1 4194560 100 0 0 0 {utime} {stime} 0 0 20 0 1 0 5 0 0"
+
+
+def test_parse_stat_takes_name_parent_and_user_plus_system_ticks():
+    assert cpu.parse_stat(_stat(42, "gunicorn", 7, 120, 30)) == ("gunicorn", 7, 150)
+    # A name may hold spaces and parentheses; only the last ')' ends it.
+    assert cpu.parse_stat(_stat(43, "a (b) c", 1, 5, 6)) == ("a (b) c", 1, 11)
+
+
+def test_by_program_sums_whole_trees_under_the_roots_only():
+    table = {
+        1: ("tini", 0, 1),
+        2: ("start", 1, 2),
+        3: ("nginx", 2, 10),
+        4: ("nginx", 3, 20),  # an nginx worker under its master
+        5: ("gunicorn", 2, 100),
+        6: ("gunicorn", 5, 200),
+        9: ("gunicorn", 8, 999),  # another contender's process: not under root 1
+    }
+    assert cpu.by_program([1], table) == {"nginx": 30, "app": 303}
+    assert cpu.by_program([1, 404], table) == {"nginx": 30, "app": 303}  # a root that ended counts nothing
+
+
+def test_per_request_us_divides_ticks_by_requests():
+    ticks = cpu.TICKS_PER_SECOND  # one second of CPU
+    used = cpu.per_request_us({"app": 0, "nginx": 0}, {"app": ticks, "nginx": ticks // 2}, 4000)
+    assert used == pytest.approx({"app": 250.0, "nginx": 125.0})
+    assert cpu.per_request_us({}, {"app": 5, "nginx": 5}, 0) == {"app": 0.0, "nginx": 0.0}
+
+
+def test_snapshot_sees_cpu_this_process_spends():
+    import os
+    import time
+
+    before = cpu.snapshot([os.getpid()])
+    started = time.process_time()
+    while time.process_time() - started < 0.3:  # burn 0.3 s of CPU
+        pass
+    after = cpu.snapshot([os.getpid()])
+    assert after["app"] - before["app"] >= 0.2 * cpu.TICKS_PER_SECOND and after["nginx"] == 0
