@@ -346,14 +346,14 @@ def main() -> int:
         direct = pid if os.geteuid() == 0 and shutil.which("nsenter") else None
         inside = 8080 if direct else ports["container"]
 
-        def dynamic(name: str) -> dict:
+        def dynamic_run(name: str) -> dict:
             return run_wrk(ports[name], DYNAMIC_PATH, roots[name])
 
         scenarios = {
-            "dynamic/container_published": lambda: dynamic("container"),
-            "dynamic/gunicorn": lambda: dynamic("gunicorn"),
-            "dynamic/nginx_uwsgi": lambda: dynamic("nginx_uwsgi"),
-            "dynamic/flask_dev": lambda: dynamic("flask_dev"),
+            "dynamic/container_published": lambda: dynamic_run("container"),
+            "dynamic/gunicorn": lambda: dynamic_run("gunicorn"),
+            "dynamic/nginx_uwsgi": lambda: dynamic_run("nginx_uwsgi"),
+            "dynamic/flask_dev": lambda: dynamic_run("flask_dev"),
             "static/nginx": lambda: run_wrk(inside, STATIC_PATH, roots["container"], direct),
             "static/flask": lambda: run_wrk(ports["gunicorn"], STATIC_PATH, roots["gunicorn"]),
             "slow/container": lambda: run_wrk_with_slow_clients(
