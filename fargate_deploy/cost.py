@@ -72,7 +72,7 @@ class Prices:
             )
         if not spot:
             return table[architecture]
-        if f"{architecture}_SPOT" in table:
+        if not self.spot_rate_is_estimated(architecture):
             return table[f"{architecture}_SPOT"]
         on_demand, x86, x86_spot = table[architecture], table["X86_64"], table["X86_64_SPOT"]
         return {name: on_demand[name] * x86_spot[name] / x86[name] for name in on_demand}
