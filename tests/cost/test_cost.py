@@ -1,5 +1,6 @@
 """The cost arithmetic against hand-computed bills (us-east-1 prices of the committed price file)."""
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -28,13 +29,16 @@ def test_price_file_is_dated_and_names_its_sources():
     assert "X86_64_SPOT" in data["prices"]["fargate"] and "ARM64_SPOT" not in data["prices"]["fargate"]
 
 
+# The lean profile's inputs at 1,000,000 requests a month, computed by hand below.
+LEAN_ONE_MILLION = Inputs(
+    nat_mode="none", tasks=1, cpu=256, memory=512, architecture="X86_64", use_spot=True,
+    creates_hosted_zone=True, log_retention_days=30, image_retention_count=20,
+    requests_per_month=1_000_000,
+)  # fmt: skip
+
+
 def test_lean_one_million_requests_by_hand(prices):
-    inputs = Inputs(
-        nat_mode="none", tasks=1, cpu=256, memory=512, architecture="X86_64", use_spot=True,
-        creates_hosted_zone=True, log_retention_days=30, image_retention_count=20,
-        requests_per_month=1_000_000,
-    )  # fmt: skip
-    items = _by_name(estimate(inputs, prices).items)
+    items = _by_name(estimate(LEAN_ONE_MILLION, prices).items)
     # ALB: 730 h × 0.0225 = 16.425
     assert items["ALB hours"] == pytest.approx(16.425)
     # LCU: 1e6 req / (730 × 3600 s) = 0.380518 conn/s → /25 = 0.0152207 LCU;
@@ -57,7 +61,7 @@ def test_lean_one_million_requests_by_hand(prices):
     # ECR: 20 images × 0.1 GB = 2 GB × 0.10 = 0.20
     assert items["ECR storage"] == pytest.approx(0.20)
     # Sum: 16.425+0.40+2.43465585+0.53468485+10.95+0.50+0.40+0.15+0.009+0.20 = 32.0033407
-    assert estimate(inputs, prices).total == pytest.approx(32.0033407)
+    assert estimate(LEAN_ONE_MILLION, prices).total == pytest.approx(32.0033407)
 
 
 def test_ha_per_az_nat_on_demand_arm_by_hand(prices):
@@ -120,12 +124,7 @@ def test_arm64_spot_is_estimated_with_the_x86_spot_discount(prices):
     assert prices.fargate("ARM64", spot=True) == pytest.approx(
         {"vcpu_hour": 0.0106711458, "gb_hour": 0.0011732302}
     )
-    inputs = Inputs(
-        nat_mode="none", tasks=1, cpu=256, memory=512, architecture="ARM64", use_spot=True,
-        creates_hosted_zone=True, log_retention_days=30, image_retention_count=10,
-        requests_per_month=1_000_000,
-    )  # fmt: skip
-    items = _by_name(estimate(inputs, prices).items)
+    items = _by_name(estimate(dataclasses.replace(LEAN_ONE_MILLION, architecture="ARM64"), prices).items)
     # 0.25 vCPU × 730 h = 182.5 vCPU-h × 0.0106711458 = 1.9474841; 0.5 GB × 730 h = 365 GB-h × 0.0011732302
     # = 0.4282290.
     assert items["Fargate vCPU (ARM64 Spot, estimated)"] == pytest.approx(1.9474841)
