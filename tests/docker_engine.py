@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import uuid
@@ -30,6 +31,12 @@ def build_site_image(tag: str) -> str:
     argv = docker.build_argv(str(REPO), tag, network=os.environ.get("DOCKER_BUILD_NETWORK"))
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
     return tag
+
+
+def checkout_tag(name: str) -> str:
+    """An image tag of this checkout's own: two checkouts (git worktrees) testing at once on one
+    engine never run each other's image."""
+    return f"{name}-{hashlib.sha256(str(REPO).encode()).hexdigest()[:8]}"
 
 
 def unique_name(prefix: str) -> str:

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.docker_engine import build_site_image, require_engine, unique_name
+from tests.docker_engine import build_site_image, checkout_tag, require_engine, unique_name
 
-IMAGE = "flaskcom-test:ci"
+IMAGE = f"flaskcom-test:{checkout_tag('ci')}"
 
 
 @dataclass

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 
 from fargate_deploy import docker
-from tests.docker_engine import REPO, require_engine, skip_or_fail, unique_name
+from tests.docker_engine import REPO, checkout_tag, require_engine, skip_or_fail, unique_name
 
 pytestmark = pytest.mark.docker
 
@@ -24,7 +24,7 @@ def foreign_image():
     base = os.environ.get("FOREIGN_BASE_IMAGE")
     if not (platform and base):
         skip_or_fail("FOREIGN_PLATFORM/FOREIGN_BASE_IMAGE are not set (run .ci/engine.sh start)")
-    tag = "flaskcom-test:foreign"
+    tag = f"flaskcom-test:{checkout_tag('foreign')}"
     argv = docker.build_argv(REPO, tag, platform=platform, build_args={"BASE_IMAGE": base})
     started = time.monotonic()
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
