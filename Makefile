@@ -4,13 +4,16 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: local test lint bench check clean
+.PHONY: venv local test lint bench check clean
 
 $(STAMP): requirements.txt requirements-test.txt flask.com/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements-test.txt
 	touch $(STAMP)
+
+# The virtualenv alone: `python3 deploy.py ...` then re-runs itself in it (fargate_deploy/invocation.py).
+venv: $(STAMP)
 
 # Runs the site at http://127.0.0.1:8080 (in Docker when an engine is reachable).
 local: $(STAMP)

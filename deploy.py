@@ -1,6 +1,12 @@
-"""Put the flask.com site on ECS Fargate: `python deploy.py --help`."""
+"""Put the flask.com site on ECS Fargate: `python3 deploy.py --help`.
 
-from fargate_deploy.cli import main
+Runs under any python3: without the project's dependencies it re-runs itself in .venv
+(fargate_deploy/invocation.py), so keep this file free of imports beyond the standard library.
+"""
+
+import sys
+
+from fargate_deploy.invocation import launch
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(launch(sys.argv))

@@ -9,6 +9,7 @@ import click
 
 from . import console
 from .errors import DeployError, ExitCode
+from .invocation import PROG
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        result = cli.main(args=args, prog_name="deploy.py", standalone_mode=False)
+        result = cli.main(args=args, prog_name=PROG, standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
         # click turns Ctrl-C (and EOF at a prompt) into Abort; both leave quietly.
         return ExitCode.INTERRUPTED

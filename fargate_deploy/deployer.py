@@ -72,13 +72,13 @@ def refuse_for_status(stack_name: str, status: str, command: str) -> None:
     if step in (NextStep.CREATE, NextStep.UPDATE):
         return
     if step is NextStep.WAIT:
-        hint = f"wait until it finishes, then run: python deploy.py {command}"
+        hint = f"wait until it finishes, then run: python3 deploy.py {command}"
     elif step is NextStep.RECREATE:
-        hint = f"python deploy.py recover (deletes the empty stack), then python deploy.py {command}"
+        hint = f"python3 deploy.py recover (deletes the empty stack), then python3 deploy.py {command}"
     elif step is NextStep.CONTINUE_ROLLBACK:
-        hint = f"python deploy.py recover (continues the rollback), then python deploy.py {command}"
+        hint = f"python3 deploy.py recover (continues the rollback), then python3 deploy.py {command}"
     else:
-        hint = f"fix what blocked the delete of {stack_name}, then python deploy.py recover"
+        hint = f"fix what blocked the delete of {stack_name}, then python3 deploy.py recover"
     raise RefusedError(f"stack {stack_name} {meaning.summary} ({status})", hint=hint)
 
 
@@ -152,7 +152,7 @@ class Deployer:
         if not yes and not self.interactive:
             raise RefusedError(
                 f"{command}: stdin is not a terminal, so the change set cannot be confirmed; nothing changed",
-                hint=f"review with `python deploy.py plan`, then run: python deploy.py {command} --yes",
+                hint=f"review with `python3 deploy.py plan`, then run: python3 deploy.py {command} --yes",
             )
         summary, change_set_type = self.create_change_set(stack_name, template, parameters, command)
         if summary.no_changes:
@@ -201,7 +201,7 @@ class Deployer:
             raise DeploymentFailed(
                 f"{command}: stack {stack_name} {meaning.summary} ({status}): "
                 + "; ".join(r for r in [*reasons, *extra] if r),
-                hint=f"fix the cause above, then run: python deploy.py {command}",
+                hint=f"fix the cause above, then run: python3 deploy.py {command}",
             )
         console.info(f"Stack {stack_name}: {status} in {int(self.aws.clock() - started)}s")
         return stack
@@ -264,7 +264,7 @@ class Deployer:
                     raise RefusedError(
                         f"resources: {domain} is not delegated to the hosted zone after {waited}s "
                         f"({state.line()})",
-                        hint="set the NS records at your registrar, then run: python deploy.py resources",
+                        hint="set the NS records at your registrar, then run: python3 deploy.py resources",
                     )
                 shown.update(f"waiting for {domain} to be delegated: {state.line()} – {waited}s")
                 self.aws.sleep(self.timing.delegation_poll)
@@ -277,14 +277,14 @@ class Deployer:
             raise RefusedError(
                 f"{command}: the base stack {self.settings.base_stack_name} is not ready"
                 + (f" ({stack['StackStatus']})" if stack else " (it does not exist)"),
-                hint="python deploy.py resources",
+                hint="python3 deploy.py resources",
             )
         outputs = _outputs(stack)
         missing = [key for key in ("RepositoryName", "RepositoryUri", "ClusterName") if not outputs.get(key)]
         if missing:
             raise AwsError(
                 f"{command}: stack {self.settings.base_stack_name} has no {', '.join(missing)} output",
-                hint="python deploy.py resources",
+                hint="python3 deploy.py resources",
             )
         return outputs
 
@@ -321,14 +321,14 @@ class Deployer:
             image_tag = images.newest_tag(self.aws.ecr_images(repository))
             if image_tag is None:
                 raise RefusedError(
-                    f"service: repository {repository} has no images yet", hint="python deploy.py push"
+                    f"service: repository {repository} has no images yet", hint="python3 deploy.py push"
                 )
         else:
             images.validate_tag(image_tag)
             if not self.aws.ecr_image_exists(repository, image_tag):
                 raise RefusedError(
                     f"service: image tag {image_tag!r} is not in repository {repository}",
-                    hint=f"python deploy.py push --tag {image_tag}",
+                    hint=f"python3 deploy.py push --tag {image_tag}",
                 )
         self._cluster = outputs["ClusterName"]
         result = self.apply(
@@ -406,7 +406,7 @@ class Deployer:
                     raise DeploymentFailed(
                         f"service: ECS deployment of {service['serviceName']} {what}"
                         + (": " + "; ".join(reasons) if reasons else ""),
-                        hint="fix the cause, push a new image, then: python deploy.py service --tag <tag>",
+                        hint="fix the cause, push a new image, then: python3 deploy.py service --tag <tag>",
                     )
                 self.aws.sleep(self.timing.rollout_poll)
                 service = self._service_now(outputs) or service
@@ -427,14 +427,14 @@ class Deployer:
         self._show_and_drop(summary)
         summaries.append(summary)
         if base is None or meaning_of(base["StackStatus"]).next_step is not NextStep.UPDATE:
-            console.info(f"Stack {s.service_stack_name}: planned after `python deploy.py resources` has run")
+            console.info(f"Stack {s.service_stack_name}: planned after `python3 deploy.py resources` has run")
             return summaries
         current = self.aws.describe_stack(s.service_stack_name)
         tag = _parameters(current).get("ImageTag") or images.newest_tag(
             self.aws.ecr_images(_outputs(base)["RepositoryName"])
         )
         if not tag:
-            console.info(f"Stack {s.service_stack_name}: planned after `python deploy.py push` has run")
+            console.info(f"Stack {s.service_stack_name}: planned after `python3 deploy.py push` has run")
             return summaries
         summary, _ = self.create_change_set(
             s.service_stack_name, "service.yaml", s.service_parameters(tag), "service"
@@ -489,7 +489,7 @@ def push_image(
     if tag_exists(tag):
         raise RefusedError(
             f"push: tag {tag!r} already exists in {remote} and the repository is immutable",
-            hint="commit a change (new git SHA) or choose another tag: python deploy.py push --tag <new-tag>",
+            hint="commit a change (new git SHA) or pick another tag: python3 deploy.py push --tag <new-tag>",
         )
     local = f"flaskcom-site:{tag}"
     console.info(f"Building {local} for {platform}")

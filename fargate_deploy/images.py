@@ -41,13 +41,13 @@ def default_tag(state: GitState, allow_dirty: bool) -> str:
     if not state.short_sha:
         raise RefusedError(
             "choosing an image tag: this is not a git work tree with a commit",
-            hint="python deploy.py push --tag <tag>",
+            hint="python3 deploy.py push --tag <tag>",
         )
     if state.dirty_paths and not allow_dirty:
         shown = ", ".join(state.dirty_paths[:3]) + (" …" if len(state.dirty_paths) > 3 else "")
         raise RefusedError(
             f"refusing to tag an image {state.short_sha} from a work tree with uncommitted changes ({shown})",
-            hint="commit your changes, or run: python deploy.py push --allow-dirty",
+            hint="commit your changes, or run: python3 deploy.py push --allow-dirty",
         )
     return state.short_sha + ("-dirty" if state.dirty_paths else "")
 

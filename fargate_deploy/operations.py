@@ -65,11 +65,11 @@ def next_command_for(stack_name: str, status: str | None, missing_command: str) 
     if status is None:
         return missing_command
     if step is NextStep.WAIT:
-        return "python deploy.py status  (an operation is in progress; run it again when it ends)"
+        return "python3 deploy.py status  (an operation is in progress; run it again when it ends)"
     if step in (NextStep.RECREATE, NextStep.CONTINUE_ROLLBACK, NextStep.RETRY_DELETE):
-        return "python deploy.py recover"
+        return "python3 deploy.py recover"
     if status == "REVIEW_IN_PROGRESS":
-        return "python deploy.py recover"
+        return "python3 deploy.py recover"
     return None
 
 
@@ -120,8 +120,8 @@ def status_report(
         state = description.get("TargetHealth", {}).get("State", "unknown")
         targets[state] = targets.get(state, 0) + 1
     return StatusReport(
-        base=stack_state(base_name, base_stack, "python deploy.py resources"),
-        service=stack_state(service_name, service_stack, "python deploy.py service"),
+        base=stack_state(base_name, base_stack, "python3 deploy.py resources"),
+        service=stack_state(service_name, service_stack, "python3 deploy.py service"),
         url=outputs_of(service_stack).get("Url"),
         image_tag=image_tag,
         desired=service.get("desiredCount") if service else None,
@@ -156,7 +156,7 @@ def report_lines(report: StatusReport) -> list[str]:
     if report.monthly_cost_usd is not None:
         lines.append(
             f"estimated cost: ${report.monthly_cost_usd:,.2f}/month at {COST_REQUESTS_PER_MONTH:,} requests"
-            " (python deploy.py cost shows each line and the assumptions)"
+            " (python3 deploy.py cost shows each line and the assumptions)"
         )
     return lines
 
@@ -186,7 +186,7 @@ def rollback_target(image_details: list[dict], current_tag: str | None, requeste
         if requested not in tags:
             raise RefusedError(
                 f"rollback: image tag {requested!r} is not in ECR (available, newest first: {shown})",
-                hint="python deploy.py rollback --to <one of the tags above>",
+                hint="python3 deploy.py rollback --to <one of the tags above>",
             )
         if requested == current_tag:
             raise RefusedError(
@@ -201,7 +201,7 @@ def rollback_target(image_details: list[dict], current_tag: str | None, requeste
     if not older:
         raise RefusedError(
             f"rollback: no image older than {current_tag!r} in ECR (available: {shown})",
-            hint="python deploy.py rollback --to <tag>",
+            hint="python3 deploy.py rollback --to <tag>",
         )
     return older[0]
 
@@ -209,7 +209,7 @@ def rollback_target(image_details: list[dict], current_tag: str | None, requeste
 def require_service_stack(name: str, stack: dict | None, command: str) -> None:
     if stack is None:
         raise RefusedError(
-            f"{command}: the service stack {name} does not exist", hint="python deploy.py service"
+            f"{command}: the service stack {name} does not exist", hint="python3 deploy.py service"
         )
 
 
@@ -219,7 +219,7 @@ def require_updatable(name: str, stack: dict, command: str) -> None:
     meaning = meaning_of(status)
     if meaning.next_step is NextStep.UPDATE:
         return
-    hint = next_command_for(name, status, "python deploy.py service") or "python deploy.py status"
+    hint = next_command_for(name, status, "python3 deploy.py service") or "python3 deploy.py status"
     raise RefusedError(f"{command}: stack {name} {meaning.summary} ({status})", hint=hint)
 
 

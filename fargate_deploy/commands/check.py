@@ -66,7 +66,7 @@ def check_command(root: Path) -> None:
     if findings:
         raise CheckFailed(
             f"check: {len(findings)} finding{'s' if len(findings) != 1 else ''} (listed above, one per line)",
-            hint="fix each named file, then run: python deploy.py check",
+            hint="fix each named file, then run: python3 deploy.py check",
         )
     console.info("check: both templates lint clean and every cross-file invariant holds")
 

@@ -19,7 +19,7 @@ def local_command(port: int) -> None:
     if not local.port_is_free(port):
         raise RefusedError(
             f"starting the site: port {port} on 127.0.0.1 is already in use",
-            hint=f"python deploy.py local --port {port + 1 if port < 65535 else 8081}",
+            hint=f"python3 deploy.py local --port {port + 1 if port < 65535 else 8081}",
         )
     nginx_path = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
     plan = local.plan_local(port, docker.engine_reachable(), nginx_path)

@@ -43,7 +43,7 @@ def wait_while_busy(deployer, stack_name: str, no_wait: bool) -> dict | None:
         meaning = meaning_of(stack["StackStatus"])
         raise RefusedError(
             f"stack {stack_name} {meaning.summary} ({stack['StackStatus']})",
-            hint="wait until it finishes (python deploy.py status), then run this command again",
+            hint="wait until it finishes (python3 deploy.py status), then run this command again",
         )
     with console.err.status(f"Stack {stack_name}: {stack['StackStatus']}") as shown:
         while stack is not None and meaning_of(stack["StackStatus"]).busy:
@@ -61,13 +61,13 @@ def confirm_by_typing(deployer, action: str, yes: bool) -> None:
     if not deployer.interactive:
         raise RefusedError(
             f"{action}: refusing to ask for confirmation without a terminal",
-            hint=f"run it in a terminal, or add --yes: python deploy.py {action} --yes",
+            hint=f"run it in a terminal, or add --yes: python3 deploy.py {action} --yes",
         )
     typed = click.prompt(f"Type the domain ({domain}) to confirm {action}", default="", err=True)
     if typed.strip() != domain:
         raise RefusedError(
             f"{action}: not confirmed ({typed.strip()!r} is not {domain!r}); nothing was changed",
-            hint=f"python deploy.py {action}, then type {domain}",
+            hint=f"python3 deploy.py {action}, then type {domain}",
         )
 
 
@@ -210,7 +210,7 @@ def delete_stack(deployer, stack_name: str) -> None:
         where = f"resource {stuck[0]}: {stuck[1]}" if stuck else error.message
         raise DeploymentFailed(
             f"destroy: stack {stack_name} could not be deleted: {where}",
-            hint="fix or empty that resource, then run: python deploy.py destroy",
+            hint="fix or empty that resource, then run: python3 deploy.py destroy",
         ) from error
     console.info(f"Stack {stack_name}: deleted")
 

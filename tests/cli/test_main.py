@@ -16,7 +16,7 @@ def _register(name, raising):
 
 def test_help_exits_zero(capsys):
     assert cli_module.main(["--help"]) == ExitCode.DONE
-    assert "Usage: deploy.py" in capsys.readouterr().out
+    assert "Usage: python3 deploy.py" in capsys.readouterr().out
 
 
 def test_unknown_command_is_a_usage_error(capsys):

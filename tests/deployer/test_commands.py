@@ -30,7 +30,7 @@ def test_resources_without_yes_on_a_pipe_exits_2_and_changes_nothing(aws, cli_se
     assert main(["resources"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith("error: resources: stdin is not a terminal")
-    assert err[1] == "hint: review with `python deploy.py plan`, then run: python deploy.py resources --yes"
+    assert err[1] == "hint: review with `python3 deploy.py plan`, then run: python3 deploy.py resources --yes"
     assert _stacks() == []
 
 
@@ -50,7 +50,7 @@ def test_service_with_a_tag_not_in_ecr_exits_2(aws, cli_settings, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err == [
         "error: service: image tag 'nope123' is not in repository flaskcom-test",
-        "hint: python deploy.py push --tag nope123",
+        "hint: python3 deploy.py push --tag nope123",
     ]
 
 
@@ -58,7 +58,7 @@ def test_push_before_resources_exits_2(aws, cli_settings, capsys):
     assert main(["push", "--tag", "v1"]) == 2
     assert capsys.readouterr().err.splitlines() == [
         "error: push: the base stack flaskcom-test is not ready (it does not exist)",
-        "hint: python deploy.py resources",
+        "hint: python3 deploy.py resources",
     ]
 
 

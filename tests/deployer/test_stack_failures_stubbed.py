@@ -119,7 +119,7 @@ def test_rolled_back_service_update_exits_1_with_cloudformation_and_ecs_reasons(
     assert "task stopped: Task failed ELB health checks" in message
     assert "service event: (service flaskcom-prod-www) (task 9a) failed container health checks." in message
     assert "Eventual consistency" not in message  # progress, not a failure
-    assert raised.value.hint == "fix the cause above, then run: python deploy.py service --tag v2"
+    assert raised.value.hint == "fix the cause above, then run: python3 deploy.py service --tag v2"
     assert "ECS Deployment Circuit Breaker" in capsys.readouterr().err  # printed as it happened
     for stub in stubs.values():
         stub.assert_no_pending_responses()
@@ -128,9 +128,9 @@ def test_rolled_back_service_update_exits_1_with_cloudformation_and_ecs_reasons(
 @pytest.mark.parametrize(
     ("status", "hint_start"),
     [
-        ("ROLLBACK_COMPLETE", "python deploy.py recover (deletes the empty stack)"),
-        ("CREATE_FAILED", "python deploy.py recover (deletes the empty stack)"),
-        ("UPDATE_ROLLBACK_FAILED", "python deploy.py recover (continues the rollback)"),
+        ("ROLLBACK_COMPLETE", "python3 deploy.py recover (deletes the empty stack)"),
+        ("CREATE_FAILED", "python3 deploy.py recover (deletes the empty stack)"),
+        ("UPDATE_ROLLBACK_FAILED", "python3 deploy.py recover (continues the rollback)"),
         ("UPDATE_IN_PROGRESS", "wait until it finishes"),
         ("DELETE_FAILED", "fix what blocked the delete"),
     ],

@@ -84,7 +84,7 @@ def test_delegation_wait_is_bounded_and_resumable():
         deployer.resources(yes=True)
     assert applied == ["false"]  # phase 2 never started
     assert "not delegated" in raised.value.message and clock.now == 300
-    assert raised.value.hint.endswith("python deploy.py resources")
+    assert raised.value.hint.endswith("python3 deploy.py resources")
 
 
 def test_rerun_after_phase_one_resumes_the_wait():

@@ -87,4 +87,4 @@ def test_a_port_in_use_is_refused_before_anything_is_built(capsys):
         assert main(["local", "--port", str(port)]) == 2
     stderr = capsys.readouterr().err.splitlines()
     assert stderr[0] == f"error: starting the site: port {port} on 127.0.0.1 is already in use"
-    assert stderr[1] == f"hint: python deploy.py local --port {port + 1}"
+    assert stderr[1] == f"hint: python3 deploy.py local --port {port + 1}"

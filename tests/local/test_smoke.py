@@ -1,4 +1,4 @@
-"""`python deploy.py local` for real: started as a user would, probed over HTTP, stopped with Ctrl-C."""
+"""`python3 deploy.py local` for real: started as a user would, probed over HTTP, stopped with Ctrl-C."""
 
 from __future__ import annotations
 

@@ -68,8 +68,8 @@ def test_status_text_when_nothing_exists(aws, cli_settings, capsys):
     assert main(["status"]) == 0
     out = capsys.readouterr().out
     assert "base stack flaskcom-test: missing (does not exist yet)" in out
-    assert "next: python deploy.py resources" in out
-    assert "next: python deploy.py service" in out
+    assert "next: python3 deploy.py resources" in out
+    assert "next: python3 deploy.py service" in out
 
 
 def test_rollback_goes_to_the_previous_tag_then_to_a_given_one(deployed, capsys):
@@ -88,7 +88,7 @@ def test_rollback_to_a_tag_not_in_ecr_lists_the_available_ones(deployed, capsys)
     assert err[0] == (
         "error: rollback: image tag 'nope999' is not in ECR (available, newest first: def5678, abc1234)"
     )
-    assert err[1].startswith("hint: python deploy.py rollback --to")
+    assert err[1].startswith("hint: python3 deploy.py rollback --to")
     assert snapshot() == before
 
 
@@ -114,7 +114,7 @@ def test_destroy_deletes_the_service_stack_then_reports_what_moto_leaves_of_the_
     # exit 1, the stack named, AWS's words kept, and the next command.
     assert err[-2].startswith("error: destroy: stack flaskcom-test could not be deleted:")
     assert "DependencyViolation" in err[-2]
-    assert err[-1] == "hint: fix or empty that resource, then run: python deploy.py destroy"
+    assert err[-1] == "hint: fix or empty that resource, then run: python3 deploy.py destroy"
     assert "flaskcom-test" not in live
     # The retained repository and its images outlive the stacks, as the template's DeletionPolicy says.
     images = boto3.session.Session().client("ecr").describe_images(repositoryName="flaskcom-test")
@@ -126,7 +126,7 @@ def test_destroy_without_a_terminal_or_yes_changes_nothing(deployed, capsys):
     assert main(["destroy"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[-2] == "error: destroy: refusing to ask for confirmation without a terminal"
-    assert err[-1] == "hint: run it in a terminal, or add --yes: python deploy.py destroy --yes"
+    assert err[-1] == "hint: run it in a terminal, or add --yes: python3 deploy.py destroy --yes"
     assert snapshot() == before
 
 
@@ -145,7 +145,7 @@ def test_destroy_with_the_wrong_domain_typed_changes_nothing(deployed, monkeypat
 def test_recover_deletes_a_service_stack_left_in_rollback_complete(deployed, capsys):
     set_status("flaskcom-test-www", "ROLLBACK_COMPLETE")
     assert main(["status"]) == 0
-    assert "  next: python deploy.py recover" in capsys.readouterr().out
+    assert "  next: python3 deploy.py recover" in capsys.readouterr().out
     assert main(["recover", "--yes"]) == 0
     assert "Stack flaskcom-test-www: deleted" in capsys.readouterr().err
     assert set(snapshot()["stacks"]) == {"flaskcom-test"}

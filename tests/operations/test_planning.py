@@ -50,13 +50,13 @@ def test_rollback_refusals_list_the_tags(current, requested, message):
 
 @pytest.mark.parametrize("status", ALL_STATUSES)
 def test_every_status_gets_a_summary_and_a_next_command_only_when_action_is_needed(status):
-    state = operations.stack_state("s", {"StackStatus": status}, "python deploy.py resources")
+    state = operations.stack_state("s", {"StackStatus": status}, "python3 deploy.py resources")
     assert state.summary
     stable = status in {"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "IMPORT_COMPLETE"}
     if stable:
         assert state.next_command is None
     if status in {"ROLLBACK_COMPLETE", "CREATE_FAILED", "UPDATE_ROLLBACK_FAILED", "DELETE_FAILED"}:
-        assert state.next_command == "python deploy.py recover"
+        assert state.next_command == "python3 deploy.py recover"
 
 
 @pytest.mark.parametrize(
@@ -224,7 +224,7 @@ def test_status_report_reads_the_primary_deployments_image():
     assert "targets: 1 healthy, 1 initial" in lines
     assert lines[-1] == (
         "estimated cost: $31.50/month at 1,000,000 requests"
-        " (python deploy.py cost shows each line and the assumptions)"
+        " (python3 deploy.py cost shows each line and the assumptions)"
     )
 
 
@@ -236,4 +236,4 @@ def test_rollback_needs_a_stack_that_takes_an_update(status):
     else:
         with pytest.raises(RefusedError, match=rf"rollback: stack s .* \({status}\)") as raised:
             operations.require_updatable("s", stack, "rollback")
-        assert raised.value.hint.startswith("python deploy.py ")
+        assert raised.value.hint.startswith("python3 deploy.py ")

@@ -205,7 +205,7 @@ def test_destroy_failing_midway_names_the_stuck_resource_and_the_next_command(st
     with pytest.raises(DeploymentFailed) as raised:
         operate.destroy.callback.__wrapped__(deployer, yes=True, no_wait=False)
     assert raised.value.message == f"destroy: stack {BASE} could not be deleted: resource Vpc: {reason}"
-    assert raised.value.hint == "fix or empty that resource, then run: python deploy.py destroy"
+    assert raised.value.hint == "fix or empty that resource, then run: python3 deploy.py destroy"
 
 
 def test_logs_follow_polls_again_after_the_last_page(stubbed, capsys, monkeypatch):
