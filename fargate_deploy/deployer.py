@@ -22,7 +22,7 @@ from .aws import Aws
 from .changeset import ChangeSetSummary, summarize
 from .delegation import Delegation, check_delegation
 from .errors import AwsError, DeploymentFailed, RefusedError
-from .settings import Settings
+from .settings import Settings, check_certificate_region
 from .stack_status import NextStep, meaning_of
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,9 +218,15 @@ class Deployer:
 
     # --- resources (the base stack) ---
 
+    def check_region(self) -> None:
+        """What settings validation could not know: the region AWS_REGION or the profile picked."""
+        if self.aws.region:
+            check_certificate_region(self.settings, self.aws.region)
+
     def resources(self, *, yes: bool) -> StackResult:
         s = self.settings
         name = s.base_stack_name
+        self.check_region()
         if s.hosted_zone_id:
             return self.apply(name, "resources.yaml", s.base_parameters(True), yes=yes, command="resources")
         # The stack creates the zone: the certificate can only validate once the domain is delegated.
@@ -292,7 +298,9 @@ class Deployer:
         """Build and push; `reuse_existing` (for `up`) accepts a tag already in ECR instead of refusing."""
         outputs = self.base_outputs("push")
         repository, uri = outputs["RepositoryName"], outputs["RepositoryUri"]
-        tag = images.validate_tag(tag) if tag else images.default_tag(self.git_state(), allow_dirty)
+        if tag is None:
+            tag = images.default_tag(self.git_state(), allow_dirty)
+        images.validate_tag(tag)
         if reuse_existing and self.aws.ecr_image_exists(repository, tag):
             console.info(f"Image {uri}:{tag} is already in ECR; not building it again")
             return tag
@@ -416,6 +424,7 @@ class Deployer:
     def plan(self) -> list[ChangeSetSummary]:
         """Change sets for both stacks, printed, then deleted: nothing executed."""
         s = self.settings
+        self.check_region()
         summaries = []
         base = self.aws.describe_stack(s.base_stack_name)
         https = not (

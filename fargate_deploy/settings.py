@@ -14,6 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from . import cron
 from .errors import ConfigError
 from .fargate import ARCHITECTURES, VALID_MEMORY_FOR_CPU, describe_valid_memory, is_valid_pair
 
@@ -27,7 +28,6 @@ _ZONE = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _CERT = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REPOSITORY = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
-_CRON = re.compile(r"^[^\s()]+( [^\s()]+){5}$")  # the six fields; the template wraps them in cron()
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192)
 LOG_RETENTION_DAYS += (2557, 2922, 3288, 3653)
 NAT_MODES = ("none", "single", "per-az")
@@ -135,6 +135,21 @@ def _text(pattern: re.Pattern | None, example: str, *, optional: bool = False) -
     return parse
 
 
+def _cron(example: str) -> Callable[[Any], str]:
+    """Six Application Auto Scaling cron fields (the template wraps them in cron()), or empty."""
+    text = _text(None, example, optional=True)
+
+    def parse(raw: Any) -> str:
+        value = text(raw)
+        if value.startswith("cron("):
+            raise ValueError(f"{raw!r}: write the six fields without cron(…), like {example!r}")
+        if value:
+            cron.check(value)
+        return value
+
+    return parse
+
+
 def _choice(choices: tuple, upper: bool = False) -> Callable[[Any], str]:
     def parse(raw: Any) -> str:
         value = str(raw).strip()
@@ -196,8 +211,8 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "target_requests_per_task": _integer(10, 100000),
     "enable_exec": _boolean,
     "alarm_email": _text(_EMAIL, "ops@example.com", optional=True),
-    "off_hours_scale_down_cron": _text(_CRON, "0 20 ? * MON-FRI *", optional=True),
-    "off_hours_scale_up_cron": _text(_CRON, "0 7 ? * MON-FRI *", optional=True),
+    "off_hours_scale_down_cron": _cron("0 20 ? * MON-FRI *"),
+    "off_hours_scale_up_cron": _cron("0 7 ? * MON-FRI *"),
     "enable_access_logs": _boolean,
     "enable_container_insights": _boolean,
     "log_retention_days": _integer(1, 3653, LOG_RETENTION_DAYS),
@@ -208,31 +223,79 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
 KEYS = tuple(f.name for f in fields(Settings))
 
 
+# The keys that describe one site (its service stack). A [sites.<name>] table in deploy.toml overrides
+# them for the site of that name; every other key is environment-wide (the base stack, the names,
+# the one image all sites run: `architecture` too, since every site deploys images from one repository).
+SITE_KEYS = (
+    "host_name", "cpu", "memory", "use_spot", "desired_count", "min_count", "max_count",
+    "target_cpu_percent", "target_requests_per_task", "enable_exec", "alarm_email",
+    "off_hours_scale_down_cron", "off_hours_scale_up_cron",
+)  # fmt: skip
+SITES_TABLE = "sites"
+
+
+@dataclass(frozen=True)
+class SettingsFile:
+    """deploy.toml as read: the top-level keys, and each [sites.<name>] table's keys."""
+
+    top: dict[str, Any]
+    sites: dict[str, dict[str, Any]]
+
+
 def load_settings(
     path: str | os.PathLike | None = None,
     env: Mapping[str, str] = os.environ,
     overrides: Mapping[str, Any] | None = None,
 ) -> Settings:
-    """deploy.toml (in the cwd unless `path`), then FLASKCOM_<KEY>, then `overrides` (CLI flags)."""
-    raw: dict[str, tuple[Any, str]] = {}
+    """deploy.toml (in the cwd unless `path`): its top-level keys, then the [sites.<site>] table of the
+    selected site; then FLASKCOM_<KEY>; then `overrides` (CLI flags). Every site's table is checked."""
     file = Path(path) if path is not None else Path(DEFAULT_FILE)
     if file.exists():
-        for key, value in _read_toml(file).items():
-            raw[key] = (value, str(file))
+        read = _read_toml(file)
     elif path is not None:
         raise ConfigError(
             f"reading settings: {file} does not exist", hint="cp deploy.toml.example deploy.toml"
         )
+    else:
+        read = SettingsFile({}, {})
+    later: dict[str, tuple[Any, str]] = {}
     for name, value in env.items():
         if name.startswith(ENV_PREFIX):
-            raw[name[len(ENV_PREFIX) :].lower()] = (value, f"environment variable {name}")
+            later[name[len(ENV_PREFIX) :].lower()] = (value, f"environment variable {name}")
     for key, value in (overrides or {}).items():
         if value is not None:
-            raw[key] = (value, f"option --{key.replace('_', '-')}")
-    return _build(raw, file)
+            later[key] = (value, f"option --{key.replace('_', '-')}")
+    top = {key: (value, str(file)) for key, value in read.top.items()}
+
+    def for_site(site: str | None) -> Settings:
+        raw = dict(top)
+        chosen = site if site is not None else _selected_site(top, later)
+        source = f"[{SITES_TABLE}.{chosen}] in {file}"
+        raw.update({key: (value, source) for key, value in read.sites.get(chosen, {}).items()})
+        raw.update(later if site is None else {k: v for k, v in later.items() if k != "site"})
+        if site is not None:
+            raw["site"] = (site, source)
+        return _build(raw, file)
+
+    settings = for_site(None)
+    for name in read.sites:
+        if name != settings.site:
+            for_site(name)  # a mistake in another site's table is found now, not at its deploy
+    return settings
 
 
-def _read_toml(file: Path) -> dict[str, Any]:
+def _selected_site(top: dict[str, tuple[Any, str]], later: dict[str, tuple[Any, str]]) -> str:
+    value, source = later.get("site") or top.get("site") or ("www", "the default")
+    try:
+        return PARSERS["site"](value)
+    except ValueError as error:
+        raise ConfigError(
+            f"setting 'site' in {source}: {error}",
+            hint=f"fix site in {source}; deploy.toml.example documents what it accepts",
+        ) from None
+
+
+def _read_toml(file: Path) -> SettingsFile:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
@@ -241,13 +304,53 @@ def _read_toml(file: Path) -> dict[str, Any]:
         raise ConfigError(
             f"reading {file}: {error.strerror}", hint=f"check that {file} is a readable file"
         ) from None
+    if SITES_TABLE in data and not isinstance(data[SITES_TABLE], dict):
+        raise ConfigError(
+            f"{file}: {SITES_TABLE} is not a setting; [{SITES_TABLE}.<name>] tables hold one site's "
+            "own values",
+            hint=f"write [{SITES_TABLE}.blog] on a line of its own, then that site's keys under it",
+        )
+    top = {key: value for key, value in data.items() if not isinstance(value, dict)}
+    sites: dict[str, dict[str, Any]] = {}
     for key, value in data.items():
-        if isinstance(value, dict):
+        if not isinstance(value, dict):
+            continue
+        if key != SITES_TABLE:
             raise ConfigError(
-                f"{file}: [{key}] tables are not used; every setting is a top-level key",
+                f"{file}: [{key}] tables are not used; settings are top-level keys, and "
+                f"[{SITES_TABLE}.<name>] tables hold one site's own values",
                 hint=f"move the keys under [{key}] to the top of {file}",
             )
-    return data
+        for name, table in value.items():
+            sites[name] = _site_table(file, name, table)
+    return SettingsFile(top, sites)
+
+
+def _site_table(file: Path, name: str, table: Any) -> dict[str, Any]:
+    where = f"[{SITES_TABLE}.{name}] in {file}"
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f"{file}: {SITES_TABLE}.{name} is not a table",
+            hint=f"write [{SITES_TABLE}.{name}] on a line of its own, then the site's keys under it",
+        )
+    if not _NAME.match(name):
+        raise ConfigError(
+            f"{where}: {name!r} is not a site name (lower-case letters, digits and '-', starting with a "
+            "letter, at most 20 characters)",
+            hint=f"rename the table, e.g. [{SITES_TABLE}.blog]",
+        )
+    for key, value in table.items():
+        if isinstance(value, dict):
+            raise ConfigError(
+                f"{where}: [{SITES_TABLE}.{name}.{key}] tables are not used",
+                hint=f"put the site's keys directly under [{SITES_TABLE}.{name}]",
+            )
+        if key in PARSERS and key not in SITE_KEYS:
+            raise ConfigError(
+                f"setting {key!r} in {where} is environment-wide, not per site",
+                hint=f"move {key} to the top of {file}; a site table takes {', '.join(SITE_KEYS)}",
+            )
+    return dict(table)
 
 
 def _build(raw: dict[str, tuple[Any, str]], file: Path) -> Settings:
@@ -301,10 +404,64 @@ def _check_combination(s: Settings) -> None:
             "settings 'off_hours_scale_down_cron' and 'off_hours_scale_up_cron' go together",
             hint="set both, or neither",
         )
-    if s.host_name and not (s.host_name == s.domain or s.host_name.endswith("." + s.domain)):
+    check_host_name(s)
+    if s.region:
+        check_certificate_region(s, s.region)
+
+
+def check_host_name(s: Settings) -> None:
+    """A site's own host name: one label under the domain, and neither the domain nor its www name.
+
+    The domain itself (the zone apex) cannot hold the CNAME a site's stack creates: "If you're creating
+    a record that has a value of CNAME for Record type, the name of the record can't be the same as the
+    name of the hosted zone" (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-shared.html).
+    www.<domain> is the base stack's record. The base certificate is <domain> + *.<domain>, and "the
+    asterisk (*) ... can protect only one subdomain level"
+    (https://docs.aws.amazon.com/acm/latest/userguide/acm-certificate.html).
+    """
+    host, domain = s.host_name, s.domain
+    if not host:
+        return
+    apex_site = f"remove host_name: the site without one answers on {domain} and www.{domain}"
+    if host == domain:
         raise ConfigError(
-            f"setting 'host_name' = {s.host_name!r} is not inside domain {s.domain!r}",
-            hint=f"use {s.domain} or a name ending in .{s.domain}",
+            f"setting 'host_name' = {host!r} is the domain itself, where a site's CNAME record cannot be",
+            hint=f"{apex_site}, or use a name one level below it, like blog.{domain}",
+        )
+    if host == f"www.{domain}":
+        raise ConfigError(
+            f"setting 'host_name' = {host!r} is the base stack's own record (it serves the site "
+            "without a host_name)",
+            hint=f"{apex_site}, or choose another name, like blog.{domain}",
+        )
+    if not host.endswith("." + domain):
+        raise ConfigError(
+            f"setting 'host_name' = {host!r} is not inside domain {domain!r}",
+            hint=f"use a name ending in .{domain}, like blog.{domain}",
+        )
+    labels = host[: -len(domain) - 1].split(".")
+    if len(labels) > 1:
+        raise ConfigError(
+            f"setting 'host_name' = {host!r} is {len(labels)} levels below {domain}; the certificate "
+            f"(*.{domain}) covers one",
+            hint=f"use one label below the domain, like {'-'.join(labels)}.{domain}",
+        )
+
+
+def check_certificate_region(s: Settings, region: str) -> None:
+    """An ALB takes certificates from its own region only: "Certificates in ACM are regional resources.
+    To use a certificate with Elastic Load Balancing for the same fully qualified domain name ... in more
+    than one AWS region, you must request or import a certificate for each region"
+    (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html)."""
+    if not s.certificate_arn:
+        return
+    certificate_region = s.certificate_arn.split(":")[3]
+    if certificate_region != region:
+        raise ConfigError(
+            f"setting 'certificate_arn' is a certificate in {certificate_region}, but the stacks are "
+            f"in {region}; a load balancer uses certificates of its own region only",
+            hint=f"request or import the certificate in {region}, or leave certificate_arn empty "
+            "and the base stack requests one",
         )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .. import console
+from .. import console, images
 from ..deployer import create_deployer
 from ..settings import load_settings
 
@@ -31,7 +31,16 @@ def settings_options(command: Callable) -> Callable:
 
 
 yes_option = click.option("--yes", "-y", is_flag=True, help="Execute change sets without asking.")
-tag_option = click.option("--tag", help="Image tag [push: git short SHA; service: newest in ECR].")
+
+
+def checked_tag(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An empty --tag is refused, not read as "the default": --tag "" once meant the git SHA silently."""
+    return None if value is None else images.validate_tag(value)
+
+
+tag_option = click.option(
+    "--tag", callback=checked_tag, help="Image tag [push: git short SHA; service: newest in ECR]."
+)
 dirty_option = click.option("--allow-dirty", is_flag=True, help="Push from an uncommitted work tree.")
 
 

@@ -9,10 +9,10 @@ import time
 import click
 from rich.markup import escape
 
-from .. import console, cost, images, operations
+from .. import console, cost, operations
 from ..errors import AwsError, ConfigError, DeploymentFailed, RefusedError
 from ..stack_status import meaning_of
-from .deploy import settings_options, yes_option
+from .deploy import checked_tag, settings_options, yes_option
 
 confirmed_option = click.option(
     "--yes", "-y", is_flag=True, help="Skip typing the domain to confirm (for scripts)."
@@ -171,14 +171,17 @@ def logs(deployer, follow: bool, since: str, text: str | None) -> None:
 
 
 @click.command()
-@click.option("--to", "tag", help="Image tag to go back to [the one pushed before the running one].")
+@click.option(
+    "--to",
+    "tag",
+    callback=checked_tag,
+    help="Image tag to go back to [the one pushed before the running one].",
+)
 @yes_option
 @no_wait_option
 @settings_options
 def rollback(deployer, tag: str | None, yes: bool, no_wait: bool) -> None:
     """Redeploy the previous (or given) image tag through the service stack, watching the rollout."""
-    if tag is not None:
-        images.validate_tag(tag)
     base_out, service_out = _service_outputs(deployer, "rollback")
     stack = wait_while_busy(deployer, deployer.settings.service_stack_name, no_wait)
     operations.require_updatable(deployer.settings.service_stack_name, stack, "rollback")

@@ -70,3 +70,18 @@ def test_bad_settings_file_exits_2(tmp_path, monkeypatch, capsys):
         "error: unknown setting 'memmory' in deploy.toml",
         "hint: did you mean 'memory'?",
     ]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["push", "--tag", ""], ["service", "--tag", "", "--yes"], ["up", "--tag", "", "--yes"],
+     ["rollback", "--to", "", "--yes"]],
+)  # fmt: skip
+def test_an_empty_tag_is_refused_before_anything_else(aws, cli_settings, capsys, argv):
+    """--tag "" used to mean "the default" (the git SHA, or the newest image) without a word."""
+    assert main(argv) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: image tag '' is not valid for ECR",
+        "hint: use 1–128 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
+    ]
+    assert _stacks() == []

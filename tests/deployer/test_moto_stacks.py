@@ -5,6 +5,7 @@ service to the new task definition)."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 
 import boto3
 import click
@@ -12,7 +13,7 @@ import pytest
 from botocore.stub import Stubber
 
 from fargate_deploy import images
-from fargate_deploy.errors import RefusedError
+from fargate_deploy.errors import ConfigError, RefusedError
 
 from .conftest import make_deployer, put_image
 
@@ -228,3 +229,16 @@ def test_up_then_up_again_reuses_the_pushed_tag(aws, settings, protected, monkey
     again = deployer.up(tag=None, allow_dirty=False, yes=True)  # same commit: nothing to build
     assert again.image_tag == "9f8e7d6" and ran == []
     assert "base stack unchanged" in capsys.readouterr().out
+
+
+def test_a_certificate_of_another_region_is_refused_before_anything_is_created(aws, settings):
+    """AWS_REGION (us-east-1 here) wins over deploy.toml, so the region check also runs at deploy time:
+    an ALB takes certificates of its own region only (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html)."""
+    elsewhere = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+    deployer = make_deployer(dataclasses.replace(settings, certificate_arn=elsewhere))
+    refused = "a certificate in eu-west-1, but the stacks are in us-east-1"
+    with pytest.raises(ConfigError, match=refused):
+        deployer.resources(yes=True)
+    with pytest.raises(ConfigError, match=refused):
+        deployer.plan()
+    assert deployer.aws.describe_stack("flaskcom-test") is None

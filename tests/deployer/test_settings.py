@@ -115,3 +115,174 @@ def test_unknown_key_suggests_the_closest(tmp_path):
     with pytest.raises(ConfigError) as raised:
         _load(tmp_path, 'domain = "example.com"\nmemmory = 512\n')
     assert raised.value.hint == "did you mean 'memory'?"
+
+
+# --- host names AWS would refuse or serve wrongly ---------------------------------------------------
+# The apex cannot hold a CNAME (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-shared.html),
+# www.<domain> is the base stack's record, and the *.<domain> certificate covers one level
+# (https://docs.aws.amazon.com/acm/latest/userguide/acm-certificate.html).
+@pytest.mark.parametrize(
+    ("host_name", "message", "hint"),
+    [
+        (
+            "example.com",
+            "setting 'host_name' = 'example.com' is the domain itself, where a site's CNAME record cannot be",
+            "remove host_name: the site without one answers on example.com and www.example.com, "
+            "or use a name one level below it, like blog.example.com",
+        ),
+        (
+            "www.example.com",
+            "setting 'host_name' = 'www.example.com' is the base stack's own record (it serves the site "
+            "without a host_name)",
+            "remove host_name: the site without one answers on example.com and www.example.com, "
+            "or choose another name, like blog.example.com",
+        ),
+        (
+            "api.eu.example.com",
+            "setting 'host_name' = 'api.eu.example.com' is 2 levels below example.com; the certificate "
+            "(*.example.com) covers one",
+            "use one label below the domain, like api-eu.example.com",
+        ),
+        (
+            "blog.example.org",
+            "setting 'host_name' = 'blog.example.org' is not inside domain 'example.com'",
+            "use a name ending in .example.com, like blog.example.com",
+        ),
+    ],
+)
+def test_host_names_aws_would_refuse_are_refused_with_the_fix(tmp_path, host_name, message, hint):
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, f'domain = "example.com"\nhost_name = "{host_name}"\n')
+    assert (raised.value.message, raised.value.hint) == (message, hint)
+
+
+def test_a_host_name_one_level_below_the_domain_is_taken(tmp_path):
+    assert _load(tmp_path, 'domain = "example.com"\nhost_name = "blog.example.com"\n').host_name == (
+        "blog.example.com"
+    )
+
+
+# --- settings AWS would refuse late -----------------------------------------------------------------
+def test_an_off_hours_cron_with_both_day_fields_is_refused(tmp_path):
+    text = 'domain = "example.com"\noff_hours_scale_down_cron = "0 20 * * MON-FRI *"\n'
+    text += 'off_hours_scale_up_cron = "0 7 ? * MON-FRI *"\n'
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, text)
+    assert raised.value.message.startswith("setting 'off_hours_scale_down_cron' in ")
+    assert "day-of-month (*) or day-of-week (MON-FRI) must be '?'" in raised.value.message
+
+
+def test_an_off_hours_cron_field_out_of_range_is_refused(tmp_path):
+    text = 'domain = "example.com"\noff_hours_scale_down_cron = "0 25 ? * MON-FRI *"\n'
+    text += 'off_hours_scale_up_cron = "0 7 ? * MON-FRI *"\n'
+    with pytest.raises(ConfigError, match="hours 25 is outside 0-23"):
+        _load(tmp_path, text)
+
+
+CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+
+
+def test_a_certificate_from_another_region_is_refused(tmp_path):
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, f'domain = "example.com"\nregion = "us-east-1"\ncertificate_arn = "{CERTIFICATE}"\n')
+    assert raised.value.message == (
+        "setting 'certificate_arn' is a certificate in eu-west-1, but the stacks are in us-east-1; "
+        "a load balancer uses certificates of its own region only"
+    )
+    assert _load(
+        tmp_path, f'domain = "example.com"\nregion = "eu-west-1"\ncertificate_arn = "{CERTIFICATE}"\n'
+    )
+
+
+# --- [sites.<name>] tables ----------------------------------------------------------------------------
+SITES_TOML = """domain = "example.com"
+cpu = 512
+memory = 1024
+
+[sites.blog]
+host_name = "blog.example.com"
+cpu = 1024
+memory = 2048
+desired_count = 2
+
+[sites.docs]
+host_name = "docs.example.com"
+"""
+
+
+def test_a_site_table_overrides_the_top_level_keys_for_that_site_only(tmp_path):
+    www = _load(tmp_path, SITES_TOML)
+    assert (www.site, www.host_name, www.cpu, www.memory, www.desired_count) == ("www", "", 512, 1024, 1)
+    blog = _load(tmp_path, SITES_TOML, overrides={"site": "blog"})
+    assert (blog.site, blog.host_name, blog.cpu, blog.memory, blog.desired_count) == (
+        "blog", "blog.example.com", 1024, 2048, 2
+    )  # fmt: skip
+    assert blog.service_stack_name == "flaskcom-prod-blog"
+    docs = _load(tmp_path, SITES_TOML, env={"FLASKCOM_SITE": "docs"})
+    assert (docs.host_name, docs.cpu) == ("docs.example.com", 512)
+    from_file = _load(tmp_path, 'site = "docs"\n' + SITES_TOML)
+    assert from_file.host_name == "docs.example.com"
+
+
+def test_environment_variables_and_flags_beat_the_site_table(tmp_path):
+    blog = _load(tmp_path, SITES_TOML, env={"FLASKCOM_DESIRED_COUNT": "3", "FLASKCOM_MAX_COUNT": "5"},
+                 overrides={"site": "blog"})  # fmt: skip
+    assert (blog.desired_count, blog.cpu) == (3, 1024)
+
+
+def test_a_site_without_a_table_takes_the_top_level_keys(tmp_path):
+    shop = _load(tmp_path, SITES_TOML, overrides={"site": "shop"})
+    assert (shop.host_name, shop.cpu) == ("", 512)
+
+
+@pytest.mark.parametrize(
+    ("table", "message", "hint"),
+    [
+        (
+            '[sites.blog]\nnat_mode = "single"\n',
+            "setting 'nat_mode' in [sites.blog] in {file} is environment-wide, not per site",
+            "move nat_mode to the top of {file}; a site table takes host_name, cpu, memory",
+        ),
+        (
+            '[sites.blog]\nhost_name = "www.example.com"\n',
+            "setting 'host_name' = 'www.example.com' is the base stack's own record",
+            "remove host_name",
+        ),
+        (
+            "[sites.blog]\ncpus = 256\n",
+            "unknown setting 'cpus' in [sites.blog] in {file}",
+            "did you mean 'cpu'?",
+        ),
+        (
+            "[sites.blog]\ncpu = 300\n",
+            "setting 'cpu' in [sites.blog] in {file}: 300 is not one of",
+            "fix cpu",
+        ),
+        (
+            "[sites.Blog]\ncpu = 256\n",
+            "[sites.Blog] in {file}: 'Blog' is not a site name",
+            "rename the table",
+        ),
+        (
+            '[sites.blog.env]\nX = "1"\n',
+            "[sites.blog] in {file}: [sites.blog.env] tables are not used",
+            "put",
+        ),
+        ("sites = 3\n", "{file}: sites is not a setting", "write [sites.blog]"),
+        ("[sites]\nblog = 3\n", "{file}: sites.blog is not a table", "write [sites.blog]"),
+    ],
+)
+def test_bad_site_tables_are_refused_even_for_another_site(tmp_path, table, message, hint):
+    file = tmp_path / "deploy.toml"
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, 'domain = "example.com"\n' + table)  # the selected site is www
+    assert raised.value.message.startswith(message.format(file=file)), raised.value.message
+    assert raised.value.hint.startswith(hint.format(file=file)), raised.value.hint
+
+
+def test_the_example_site_table_works_as_documented(tmp_path):
+    example = (__import__("pathlib").Path(__file__).parents[2] / "deploy.toml.example").read_text()
+    table = example[example.index("# [sites.blog]") :]
+    uncommented = example.replace(table, "\n".join(line[2:] for line in table.splitlines()) + "\n")
+    blog = _load(tmp_path, uncommented, overrides={"site": "blog"})
+    assert (blog.host_name, blog.cpu, blog.memory) == ("blog.example.com", 512, 1024)
