@@ -17,8 +17,9 @@ RUN python3 -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-compile -r /tmp/requirements.txt \
  && /opt/venv/bin/pip uninstall --yes pip setuptools
 COPY flask.com/ /app/site/
+COPY container/*.py /app/container/
 # The root filesystem is read-only at run time: compile bytecode now, once.
-RUN python3 -m compileall -q -j 0 /opt/venv/lib /app/site
+RUN python3 -m compileall -q -j 0 /opt/venv/lib /app/site /app/container
 
 FROM ${BASE_IMAGE}
 RUN apt-get update \
@@ -27,6 +28,7 @@ RUN apt-get update \
  && useradd --uid 10001 --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin web
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app/site /app/site
+COPY --from=build /app/container /app/container
 COPY nginx.conf /app/nginx.conf
 COPY container/start /app/start
 
@@ -48,5 +50,7 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["python3", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8080/health', timeout=2)"]
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["/usr/bin/tini", "--"]
+# -s: tini registers as a child subreaper, so it still reaps the orphans of its subtree when it is
+# not PID 1 (ECS's initProcessEnabled runs its own init as PID 1, as `docker run --init` does).
+ENTRYPOINT ["/usr/bin/tini", "-s", "--"]
 CMD ["/app/start"]

@@ -14,6 +14,11 @@ from gunicorn import glogging
 
 # flasksite lives next to this file; make it importable whatever the working directory.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The container's own hooks live in container/ beside this file's folder (/app/container in the
+# image, the repository's container/ for `deploy.py local`); appended, so they never shadow the app.
+sys.path.append(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "container"))
+
+from unread_body import discard_unread_body  # noqa: E402
 
 
 def _env_int(name: str, default: int, minimum: int = 1) -> int:
@@ -73,6 +78,11 @@ proxy_allow_ips = "127.0.0.1,::1"
 # on, e.g. when gunicorn runs without nginx.
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG") == "1" else None
 access_log_format = '"%(r)s" %(s)s %(B)s bytes %(D)s us for %({x-forwarded-for}i)s'
+# gunicorn 25.1+ opens a control socket for `gunicornc` by default, under $XDG_RUNTIME_DIR or
+# $HOME/.gunicorn; the container's HOME is /nonexistent on a read-only root, so every start logged
+# "Control server error". Nothing here uses gunicornc: no socket, no attempt.
+# https://gunicorn.org/reference/settings/#control_socket_disable
+control_socket_disable = True
 
 
 class JsonLogger(glogging.Logger):
@@ -89,6 +99,12 @@ class JsonLogger(glogging.Logger):
 
 
 logger_class = JsonLogger
+
+
+def post_request(worker, req, environ, resp):
+    # Whatever the app: read the body it left unread, so nginx passes on its answer instead of a
+    # 502 (container/unread_body.py says why).
+    discard_unread_body(environ)
 
 
 def when_ready(server):

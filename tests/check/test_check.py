@@ -23,6 +23,7 @@ def project(tmp_path) -> Path:
     for name in ("nginx.conf", "Dockerfile"):
         shutil.copy(ROOT / name, tmp_path / name)
     shutil.copytree(ROOT / "cloudformation", tmp_path / "cloudformation")
+    shutil.copytree(ROOT / "container", tmp_path / "container", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(ROOT / "flask.com", tmp_path / "flask.com", ignore=shutil.ignore_patterns("__pycache__"))
     return tmp_path
 

@@ -77,10 +77,12 @@ def site_image():
 
 
 def start_container(
-    image: str, *extra_env: str, read_only: bool = True, cpus: str | None = None
+    image: str, *extra_env: str, read_only: bool = True, cpus: str | None = None, init: bool = False
 ) -> Container:
     name = unique_name("flaskcom-test")
     argv = ["docker", "run", "--detach", "--name", name, "--publish", "127.0.0.1::8080"]
+    if init:
+        argv.append("--init")  # what ECS's initProcessEnabled does: its own init as PID 1
     if cpus:
         argv += ["--cpus", cpus]  # a cgroup CPU quota, as Fargate sets one
     if read_only:

@@ -168,7 +168,7 @@ def test_tini_is_pid_1_and_the_supervisor_runs_both_servers(site):
             .decode()
         )
 
-    assert command_of("1").startswith("/usr/bin/tini -- /app/start")
+    assert command_of("1").startswith("/usr/bin/tini -s -- /app/start")
     processes = subprocess.run(
         ["docker", "exec", site.name, "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '"],
         capture_output=True,
