@@ -50,7 +50,7 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["python3", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8080/health', timeout=2)"]
 STOPSIGNAL SIGTERM
-# -s: tini registers as a child subreaper, so it still reaps the orphans of its subtree when it is
-# not PID 1 (ECS's initProcessEnabled runs its own init as PID 1, as `docker run --init` does).
-ENTRYPOINT ["/usr/bin/tini", "-s", "--"]
+# tini is PID 1 on Fargate too (the task definition adds no init of ECS's): it reaps every orphan in
+# the container, ECS Exec's included, and forwards ECS's SIGTERM to container/start.
+ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["/app/start"]

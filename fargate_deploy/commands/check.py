@@ -9,7 +9,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import console, invariants
-from ..errors import DeployError, ExitCode
+from ..errors import ConfigError, DeployError, ExitCode
+from ..settings import DEFAULT_FILE, load_settings
+from ..tradeoffs import tradeoffs
 
 
 class CheckFailed(DeployError):
@@ -47,6 +49,18 @@ def find_problems(root: Path) -> list[invariants.Finding]:
     return found + invariants.check(files)
 
 
+def settings_tradeoffs(root: Path) -> tuple[list[str], list[invariants.Finding]]:
+    """What the project's deploy.toml gives up (see tradeoffs.py); a deploy.toml that does not load
+    is a finding. No deploy.toml: nothing to say."""
+    path = root / DEFAULT_FILE
+    if not path.exists():
+        return [], []
+    try:
+        return tradeoffs(load_settings(path)), []
+    except ConfigError as error:
+        return [], [invariants.Finding(path, error.message)]
+
+
 @click.command("check")
 @click.option(
     "--root",
@@ -57,12 +71,15 @@ def find_problems(root: Path) -> list[invariants.Finding]:
 )
 def check_command(root: Path) -> None:
     """Lint both templates and check that nginx, gunicorn, the app and the templates agree."""
-    findings = find_problems(root)
+    notices, settings_findings = settings_tradeoffs(root)
+    findings = find_problems(root) + settings_findings
     for finding in findings:
         console.out.print(escape(finding.line(root)))
     if not any("E0000" in f.message or f.message == "missing" for f in findings):
         waits = invariants.rollout_waits(invariants.Files.under(root))
         console.out.print(_waits_table(waits, invariants.DEFAULT_WAITS))
+    for notice in notices:
+        console.out.print(f"note: {notice}", markup=False)
     if findings:
         raise CheckFailed(
             f"check: {len(findings)} finding{'s' if len(findings) != 1 else ''} (listed above, one per line)",

@@ -11,6 +11,7 @@ import click
 from .. import console, images
 from ..deployer import create_deployer
 from ..settings import load_settings
+from ..tradeoffs import tradeoffs
 
 
 def settings_options(command: Callable) -> Callable:
@@ -87,6 +88,8 @@ def up(deployer, tag: str | None, allow_dirty: bool, yes: bool) -> None:
 def plan(deployer) -> None:
     """Show what resources and service would change (change sets, deleted afterwards)."""
     deployer.plan()
+    for notice in tradeoffs(deployer.settings):  # what a setting gives up besides money
+        console.out.print(f"note: {notice}", markup=False)
 
 
 COMMANDS: list[click.Command] = [resources, push, service, up, plan]

@@ -131,3 +131,19 @@ def test_a_template_that_does_not_parse_is_one_finding_not_a_traceback(project, 
     assert cli.main(["check", "--root", str(project)]) == ExitCode.DEPLOYMENT_FAILED
     out = capsys.readouterr().out
     assert out.startswith("cloudformation/service.yaml: line ") and "E0000" in out
+
+
+def test_check_says_what_enable_exec_gives_up(project, capsys):
+    (project / "deploy.toml").write_text('domain = "example.com"\nenable_exec = true\n')
+    assert cli.main(["check", "--root", str(project)]) == ExitCode.DONE
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 1 and "enable_exec = true: the container's root filesystem is writable" in notes[0]
+
+
+def test_check_without_exec_has_no_note_and_a_broken_deploy_toml_is_a_finding(project, capsys):
+    (project / "deploy.toml").write_text('domain = "example.com"\n')
+    assert cli.main(["check", "--root", str(project)]) == ExitCode.DONE
+    assert "note: " not in capsys.readouterr().out
+    (project / "deploy.toml").write_text('domain = "example.com"\nenable_exec = "sometimes"\n')
+    assert cli.main(["check", "--root", str(project)]) == ExitCode.DEPLOYMENT_FAILED
+    assert any(line.startswith("deploy.toml: ") for line in capsys.readouterr().out.splitlines())

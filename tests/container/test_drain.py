@@ -51,7 +51,9 @@ def test_docker_stop_drains_in_flight_requests_and_exits_within_25_s(fresh_site)
 
 
 def test_the_drain_is_bounded_a_request_past_the_budget_is_cut(site_image):
-    # DRAIN_SECONDS (default 20) bounds the wait for nginx; 1 s here, with a request that needs 8 s.
+    # DRAIN_SECONDS (default 20) bounds the wait for nginx; 1 s here, with a request that needs 10 s
+    # (the app's longest). An unbounded drain would wait for all of it; the bound leaves room for a
+    # loaded machine's slow `docker stop` (4.5-6 s seen at load 7 on 2 cores).
     container = start_container(site_image, "ENABLE_TEST_ENDPOINTS=1", "DRAIN_SECONDS=1")
     try:
         container.wait_healthy()
@@ -59,7 +61,7 @@ def test_the_drain_is_bounded_a_request_past_the_budget_is_cut(site_image):
 
         def stuck_request() -> None:
             try:
-                outcome.append(container.request("GET", "/api/slow?ms=8000")[0])
+                outcome.append(container.request("GET", "/api/slow?ms=10000")[0])
             except (OSError, http.client.HTTPException) as error:
                 outcome.append(type(error).__name__)
 
@@ -68,8 +70,8 @@ def test_the_drain_is_bounded_a_request_past_the_budget_is_cut(site_image):
         time.sleep(0.5)  # the request is in gunicorn
         stop_seconds = container.stop()
         thread.join(timeout=30)
-        print(f"\nDRAIN_SECONDS=1 with an 8 s request: docker stop took {stop_seconds:.2f} s, got {outcome}")
-        assert stop_seconds < 4
+        print(f"\nDRAIN_SECONDS=1 with a 10 s request: docker stop took {stop_seconds:.2f} s, got {outcome}")
+        assert stop_seconds < 8
         assert outcome != [200]
         assert container.exit_code() == "0"
     finally:

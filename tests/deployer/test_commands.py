@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import boto3
 import pytest
 
 from fargate_deploy.cli import main
+from fargate_deploy.tradeoffs import tradeoffs
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
 
@@ -85,3 +88,12 @@ def test_an_empty_tag_is_refused_before_anything_else(aws, cli_settings, capsys,
         "hint: use 1–128 letters, digits, '_', '.' or '-', not starting with '.' or '-'",
     ]
     assert _stacks() == []
+
+
+def test_plan_says_what_enable_exec_gives_up(aws, cli_settings, monkeypatch, capsys):
+    exec_on = dataclasses.replace(cli_settings, enable_exec=True)
+    monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", lambda path, overrides: exec_on)
+    assert main(["plan"]) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note: ")]
+    assert notes == [f"note: {tradeoffs(exec_on)[0]}"]
+    assert "root filesystem is writable" in notes[0]

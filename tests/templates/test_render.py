@@ -190,6 +190,11 @@ def test_off_hours_on_scales_to_zero_and_back(service_template):
     }
 
 
+def web_container(rendered):
+    (container,) = rendered.properties("TaskDefinition")["ContainerDefinitions"]
+    return container
+
+
 def test_exec_off_and_on(service_template):
     off = render(service_template, **SITE)
     on = render(service_template, **SITE, EnableExec="true")
@@ -197,6 +202,19 @@ def test_exec_off_and_on(service_template):
     assert "Policies" not in off.properties("TaskRole")
     assert on.properties("Service")["EnableExecuteCommand"] is True
     assert on.properties("TaskRole")["Policies"][0]["PolicyName"] == "execute-command"
+
+
+def test_the_root_filesystem_is_read_only_unless_exec_is_on(service_template):
+    # ECS Exec's SSM agent must write to the container's filesystem; a read-only root "isn't
+    # supported" (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-exec.html#ecs-exec-considerations).
+    assert web_container(render(service_template, **SITE))["ReadonlyRootFilesystem"] is True
+    on = web_container(render(service_template, **SITE, EnableExec="true"))
+    assert on["ReadonlyRootFilesystem"] is False
+    # The rest of the container is the same either way: same user, same writable /tmp volume.
+    off = web_container(render(service_template, **SITE))
+    assert {k: v for k, v in on.items() if k != "ReadonlyRootFilesystem"} == {
+        k: v for k, v in off.items() if k != "ReadonlyRootFilesystem"
+    }
 
 
 def test_alarm_email_subscription_only_when_given(service_template):
