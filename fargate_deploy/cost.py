@@ -17,6 +17,11 @@ PRICE_DIR = Path(__file__).parent / "prices"
 # The two profiles as settings overrides (keys of fargate_deploy.settings.Settings).
 # lean is Spot on X86_64: AWS lists a Spot rate for X86_64 only (ARM64 Spot is estimated below), and
 # X86_64 images need no cross-build on the usual laptop. ARM64 is the on-demand choice.
+# Both put CloudFront in front: the load balancer then has no public IPv4 address (two fewer
+# addresses, 7.30 USD) and CloudFront's always-free allowance covers a small site's requests.
+# ha is two on-demand tasks in two zones without NAT (nat_mode none: tasks in the public subnets,
+# reachable only from the load balancer's security group), so no zone is a single point of failure
+# and no NAT gateway (32.85 USD each) is needed; docs/costs.md says what that gives up.
 PROFILES: dict[str, dict[str, Any]] = {
     "lean": {
         "nat_mode": "none",
@@ -28,15 +33,18 @@ PROFILES: dict[str, dict[str, Any]] = {
         "memory": 512,
         "enable_container_insights": False,
         "enable_access_logs": False,
+        "cdn": True,
+        "waf": False,
     },
     "ha": {
-        "nat_mode": "per-az",
+        "nat_mode": "none",
         "desired_count": 2,
         "min_count": 2,
         "use_spot": False,
         "architecture": "ARM64",
         "cpu": 512,
         "memory": 1024,
+        "cdn": True,
     },
 }
 
@@ -50,6 +58,12 @@ PULLS_PER_MONTH_PER_TASK = 30  # deploys and task replacements that pull the ima
 GB = 1_000_000_000
 LCU_NEW_CONNECTIONS_PER_SECOND = 25
 LCU_GB_PER_HOUR = 1.0
+# --- edge (issue 14) ---
+# The web ACL's rules (cloudformation/edge.yaml; a test keeps the two equal): AWS's common rule set,
+# known bad inputs, the IP reputation list, and the per-IP rate limit. A managed rule group is one
+# rule on the bill.
+WAF_RULES = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
+             "AWSManagedRulesAmazonIpReputationList", "RateLimitPerIp")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,8 @@ class Inputs:
     image_retention_count: int
     requests_per_month: int
     sites: int = 1
+    cdn: bool = False
+    waf: bool = False
 
     @classmethod
     def from_settings(cls, settings: Any, requests_per_month: int, sites: int = 1) -> Inputs:
@@ -128,6 +144,8 @@ class Inputs:
             image_retention_count=settings.image_retention_count,
             requests_per_month=requests_per_month,
             sites=sites,
+            cdn=settings.cdn,
+            waf=settings.waf,
         )
 
 
@@ -153,6 +171,10 @@ class Estimate:
     @property
     def marginal_total(self) -> float:
         return sum(item.monthly for item in self.marginal_site)
+
+
+def priced(name: str, quantity: float, unit: str, unit_price: float) -> LineItem:
+    return LineItem(name, quantity, unit, unit_price, quantity * unit_price)
 
 
 def nat_gateways(nat_mode: str) -> int:
@@ -186,11 +208,12 @@ def line_items(inputs: Inputs, prices: Prices) -> tuple[LineItem, ...]:
     # Through NAT: image pulls and log shipping (ALB traffic to tasks stays inside the VPC).
     nat_gb = (pulled_gb + log_gb) if nats else 0.0
     task_ips = tasks if inputs.nat_mode == "none" else 0
-    public_ips = AVAILABILITY_ZONES + task_ips + nats
+    # Behind CloudFront the load balancer is dualstack-without-public-ipv4: CloudFront reaches it over
+    # IPv6, so it holds no public IPv4 address (cloudformation/resources.yaml, LoadBalancer).
+    balancer_ips = 0 if inputs.cdn else AVAILABILITY_ZONES
+    public_ips = balancer_ips + task_ips + nats
 
-    def item(name: str, quantity: float, unit: str, unit_price: float) -> LineItem:
-        return LineItem(name, quantity, unit, unit_price, quantity * unit_price)
-
+    item = priced
     return (
         item("ALB hours", hours, "hour", p["alb_hour"]),
         item("ALB LCU", lcu * hours, "LCU-hour", p["alb_lcu_hour"]),
@@ -198,14 +221,46 @@ def line_items(inputs: Inputs, prices: Prices) -> tuple[LineItem, ...]:
         item(f"Fargate memory ({kind})", gb_hours, "GB-hour", rate["gb_hour"]),
         item("NAT gateway hours", nats * hours, "hour", p["nat_gateway_hour"]),
         item("NAT gateway data", nat_gb, "GB", p["nat_gateway_gb"]),
-        # one per AZ for the ALB, one per task when tasks sit in public subnets, one per NAT gateway
+        # one per AZ for the ALB (none behind CloudFront), one per task in a public subnet, one per NAT
         item("Public IPv4 addresses", public_ips * hours, "IP-hour", p["public_ipv4_hour"]),
         item("Route 53 hosted zone", 1 if inputs.creates_hosted_zone else 0, "zone", p["hosted_zone_month"]),
         item("Secrets Manager secret", 1, "secret", p["secret_month"]),
         item("CloudWatch Logs ingest", log_gb, "GB", p["logs_ingest_gb"]),
         item("CloudWatch Logs storage", stored_log_gb, "GB-month", p["logs_storage_gb_month"]),
         item("ECR storage", inputs.image_retention_count * IMAGE_GB, "GB-month", p["ecr_storage_gb_month"]),
-    )
+    ) + edge_line_items(inputs, prices)
+
+
+# --- edge (issue 14) ---
+
+
+def edge_line_items(inputs: Inputs, prices: Prices) -> tuple[LineItem, ...]:
+    """CloudFront (requests, GB out, and its always-free allowance as a line of its own) and the WAF
+    (web ACL, rules, requests). Every request is counted at CloudFront and at the WAF; the load
+    balancer lines above still count every request too (no cache hits assumed: an upper bound)."""
+    requests = inputs.requests_per_month * inputs.sites
+    items: list[LineItem] = []
+    if inputs.cdn:
+        cloudfront = prices.table["cloudfront"]
+        gb_out = requests * BYTES_PER_RESPONSE / GB
+        per_10k = cloudfront["https_requests_per_10k"]
+        free_value = (
+            min(requests, cloudfront["free_requests_month"]) / 10_000 * per_10k
+            + min(gb_out, cloudfront["free_data_out_gb_month"]) * cloudfront["data_out_gb"]
+        )
+        items += [
+            priced("CloudFront HTTPS requests", requests / 10_000, "10k requests", per_10k),
+            priced("CloudFront data out", gb_out, "GB", cloudfront["data_out_gb"]),
+            priced("CloudFront always-free allowance", 1, "month", -free_value),
+        ]
+    if inputs.waf:
+        waf = prices.table["waf"]
+        items += [
+            priced("WAF web ACL", 1, "web ACL", waf["web_acl_month"]),
+            priced("WAF rules", len(WAF_RULES), "rule", waf["rule_month"]),
+            priced("WAF requests", requests / 1_000_000, "M requests", waf["requests_per_million"]),
+        ]
+    return tuple(items)
 
 
 def estimate(inputs: Inputs, prices: Prices) -> Estimate:

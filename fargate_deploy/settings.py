@@ -31,6 +31,10 @@ _REPOSITORY = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192)
 LOG_RETENTION_DAYS += (2557, 2922, 3288, 3653)
 NAT_MODES = ("none", "single", "per-az")
+# --- edge (issue 14): CloudFront, WAF ---
+WAF_MODES = ("count", "block")
+# CloudFront takes certificates from us-east-1 only, whatever region the stacks are in.
+_EDGE_CERT = re.compile(r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]{36}$")
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,12 @@ class Settings:
     enable_deletion_protection: bool = False
     image_retention_count: int = 20
     repository_name: str = ""  # empty: CloudFormation names the ECR repository
+    # --- edge (issue 14): CloudFront in front, WAF when asked (docs/architecture.md "The edge") ---
+    cdn: bool = False
+    cdn_certificate_arn: str = ""  # empty: the base certificate (us-east-1) or the edge stack's
+    waf: bool = False
+    waf_mode: str = "count"
+    waf_rate_limit: int = 2000  # requests per IP in any 5 minutes
 
     @property
     def base_stack_name(self) -> str:
@@ -219,6 +229,16 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "enable_deletion_protection": _boolean,
     "image_retention_count": _integer(1, 1000),
     "repository_name": _text(_REPOSITORY, "flaskcom-prod", optional=True),
+    # --- edge (issue 14) ---
+    "cdn": _boolean,
+    "cdn_certificate_arn": _text(
+        _EDGE_CERT, "arn:aws:acm:us-east-1:123456789012:certificate/<uuid>", optional=True
+    ),
+    "waf": _boolean,
+    "waf_mode": _choice(WAF_MODES),
+    # The rate-based rule's limit per 5-minute window: "The lowest limit setting allowed is 10"
+    # (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
+    "waf_rate_limit": _integer(10, 2_000_000_000),
 }
 KEYS = tuple(f.name for f in fields(Settings))
 
@@ -462,6 +482,12 @@ def check_certificate_region(s: Settings, region: str) -> None:
             f"in {region}; a load balancer uses certificates of its own region only",
             hint=f"request or import the certificate in {region}, or leave certificate_arn empty "
             "and the base stack requests one",
+        )
+    # --- edge (issue 14) ---
+    if s.cdn_certificate_arn and not s.cdn:
+        raise ConfigError(
+            "setting 'cdn_certificate_arn' is only used with cdn = true",
+            hint="set cdn = true, or remove cdn_certificate_arn",
         )
 
 

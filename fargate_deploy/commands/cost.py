@@ -27,6 +27,9 @@ PLACEHOLDER_DOMAIN = "example.com"  # the domain does not change the bill
 @click.option("--spot/--no-spot", "use_spot", default=None, help="Override use_spot.")
 @click.option("--desired-count", type=int, help="Override desired_count (tasks).")
 @click.option("--log-retention-days", type=int, help="Override log_retention_days.")
+# --- edge (issue 14) ---
+@click.option("--cdn/--no-cdn", "cdn", default=None, help="Override cdn (CloudFront in front).")
+@click.option("--waf/--no-waf", "waf", default=None, help="Override waf (a web ACL with managed rules).")
 def cost_command(profile, requests_per_month, **flags) -> None:
     """Estimate the monthly AWS bill (us-east-1 prices) and what one more site adds."""
     overrides = dict(PROFILES[profile]) if profile else {}
@@ -63,7 +66,7 @@ def cost_command(profile, requests_per_month, **flags) -> None:
     console.out.print(
         f"Prices: {prices.region}, read {prices.read_on} ({len(prices.sources)} AWS pricing pages, "
         "fargate_deploy/prices/); assumptions in docs/costs.md. "
-        "Taxes, data transfer out and free tiers excluded."
+        "Taxes, data transfer out of the load balancer and free tiers other than CloudFront's excluded."
     )
 
 

@@ -155,8 +155,9 @@ def no_settings(tmp_path, monkeypatch):
 def test_cost_command_prints_items_total_and_marginal(no_settings, capsys):
     assert cli.main(["cost", "--profile", "lean"]) == ExitCode.DONE
     out = capsys.readouterr().out
-    assert "32.00" in out  # the hand-computed lean total above
+    assert "24.70" in out  # the hand-computed lean total with CloudFront (test_lean_profile_...)
     assert "One more site on the same ALB" in out and "Public IPv4 addresses" in out
+    assert "CloudFront always-free allowance" in out and "WAF" not in out
 
 
 def test_cost_command_says_when_a_spot_rate_is_estimated(no_settings, capsys):
@@ -175,3 +176,79 @@ def test_missing_price_file_names_the_regions_that_exist(tmp_path):
     with pytest.raises(ConfigError, match="no price file for region eu-west-1"):
         load_prices("eu-west-1", directory=PRICE_DIR)
     assert Path(PRICE_DIR / "us-east-1.json").exists()
+
+
+# --- edge (issue 14): CloudFront, WAF, the public IPv4 addresses per design, the two profiles ---
+
+LEAN_BEHIND_CLOUDFRONT = dataclasses.replace(LEAN_ONE_MILLION, cdn=True)
+
+
+def test_cloudfront_lines_and_the_always_free_allowance_by_hand(prices):
+    items = _by_name(estimate(LEAN_BEHIND_CLOUDFRONT, prices).items)
+    # 1e6 requests / 10,000 = 100 × 0.0100 = 1.00; 1e6 × 50 kB = 50 GB × 0.085 = 4.25
+    assert items["CloudFront HTTPS requests"] == pytest.approx(1.00)
+    assert items["CloudFront data out"] == pytest.approx(4.25)
+    # Both inside the always-free 10 M requests and 1 TB: the allowance line cancels them.
+    assert items["CloudFront always-free allowance"] == pytest.approx(-5.25)
+    # The load balancer is dualstack-without-public-ipv4: only the task's address is billed, 730 × 0.005.
+    assert items["Public IPv4 addresses"] == pytest.approx(3.65)
+    assert not any(name.startswith("WAF") for name in items)
+
+
+def test_the_free_allowance_stops_at_10_million_requests_and_1_tb(prices):
+    busy = dataclasses.replace(LEAN_BEHIND_CLOUDFRONT, requests_per_month=40_000_000)
+    items = _by_name(estimate(busy, prices).items)
+    # 4e7 / 1e4 = 4000 × 0.01 = 40.00; 4e7 × 50 kB = 2000 GB × 0.085 = 170.00
+    assert items["CloudFront HTTPS requests"] == pytest.approx(40.0)
+    assert items["CloudFront data out"] == pytest.approx(170.0)
+    # Free: 1e7 / 1e4 × 0.01 = 10.00 and 1000 GB × 0.085 = 85.00
+    assert items["CloudFront always-free allowance"] == pytest.approx(-95.0)
+
+
+def test_waf_lines_by_hand(prices):
+    items = _by_name(estimate(dataclasses.replace(LEAN_BEHIND_CLOUDFRONT, waf=True), prices).items)
+    # One web ACL 5.00; 4 rules (three managed groups + the rate limit) × 1.00; 1 M requests × 0.60
+    assert items["WAF web ACL"] == pytest.approx(5.00)
+    assert items["WAF rules"] == pytest.approx(4.00)
+    assert items["WAF requests"] == pytest.approx(0.60)
+
+
+def test_waf_rule_count_is_the_templates():
+    """The bill counts the rules the web ACL really has (cloudformation/edge.yaml)."""
+    from fargate_deploy.cost import WAF_RULES
+    from tests.templates.render import EDGE, load
+
+    (acl,) = [r for r in load(EDGE)["Resources"].values() if r["Type"] == "AWS::WAFv2::WebACL"]
+    assert tuple(rule["Name"] for rule in acl["Properties"]["Rules"]) == WAF_RULES
+
+
+def test_lean_profile_is_25_usd_or_less_at_one_million_requests(prices):
+    from fargate_deploy.settings import load_settings
+
+    settings = load_settings(path=None, env={}, overrides={"domain": "example.com", **PROFILES["lean"]})
+    result = estimate(Inputs.from_settings(settings, 1_000_000), prices)
+    assert settings.cdn and settings.use_spot and settings.desired_count == 1
+    # 32.0033407 without CloudFront (test_lean_one_million_requests_by_hand), less the ALB's two
+    # public IPv4 addresses 2 × 730 × 0.005 = 7.30; CloudFront's lines cancel in the free allowance.
+    assert result.total == pytest.approx(24.7033407)
+    assert result.total <= 25.0
+
+
+def test_ha_profile_is_75_usd_or_less_without_nat(prices):
+    from fargate_deploy.settings import load_settings
+
+    settings = load_settings(path=None, env={}, overrides={"domain": "example.com", **PROFILES["ha"]})
+    result = estimate(Inputs.from_settings(settings, 1_000_000), prices)
+    items = _by_name(result.items)
+    assert settings.nat_mode == "none" and settings.desired_count == settings.min_count == 2
+    assert items["NAT gateway hours"] == 0
+    # 16.425 + 0.40 + 23.6374 + 5.1976 + IPv4 2 tasks × 730 × 0.005 = 7.30 + 0.50 + 0.40 + 0.15 + 0.009
+    # + 0.20 = 54.219; CloudFront inside its free allowance.
+    assert result.total == pytest.approx(54.219)
+    assert result.total <= 75.0
+
+
+def test_cost_command_prices_the_waf_when_asked(no_settings, capsys):
+    assert cli.main(["cost", "--profile", "lean", "--waf"]) == ExitCode.DONE
+    out = capsys.readouterr().out
+    assert "WAF web ACL" in out and "34.30" in out  # 24.70 + 5.00 + 4.00 + 0.60
