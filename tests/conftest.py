@@ -36,6 +36,8 @@ def model_cloudformation_as_aws_does() -> None:
 
     parsing.generate_resource_name = lower_case_repository_names
     parsing.OutputMap.exports = property(exports_of_created_outputs)
+    # edge (issue 14): Fn::Cidr, IPv6, dynamic references, CloudFront (tests/moto_edge.py says what).
+    import tests.moto_edge  # noqa: F401
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from cfnlint.decode import decode
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "cloudformation" / "resources.yaml"
 SERVICE = ROOT / "cloudformation" / "service.yaml"
+EDGE = ROOT / "cloudformation" / "edge.yaml"  # edge (issue 14): us-east-1 certificate and WAF
 
 PSEUDO = {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
 _REMOVED = object()
@@ -49,7 +50,8 @@ class Rendered:
         return node
 
 
-def render(template: dict[str, Any], **overrides: str) -> Rendered:
+def render(template: dict[str, Any], *, region: str = PSEUDO["AWS::Region"], **overrides: str) -> Rendered:
+    pseudo = {**PSEUDO, "AWS::Region": region}
     declared = template.get("Parameters", {})
     unknown = set(overrides) - set(declared)
     if unknown:
@@ -69,7 +71,7 @@ def render(template: dict[str, Any], **overrides: str) -> Rendered:
         if isinstance(node, dict) and len(node) == 1:
             ((key, arg),) = node.items()
             if key == "Ref":
-                return parameters[arg] if arg in parameters else PSEUDO[arg]
+                return parameters[arg] if arg in parameters else pseudo[arg]
             if key == "Condition":
                 return condition(arg)
             if key == "Fn::Equals":

@@ -20,6 +20,8 @@ BASE_PARAMETERS = set(
 )
 # Optional extras beyond the contract: each has a default, so the deploy code never has to pass it.
 BASE_EXTRA_PARAMETERS = {"RepositoryName"}
+# edge (issue 14): CloudFront in front; deploy.py fills them in the second wave (docs/architecture.md).
+BASE_EXTRA_PARAMETERS |= {"EnableCdn", "CdnCertificateArn", "CloudFrontPrefixListId", "WebAclArn"}
 BASE_OUTPUTS = set(
     """
     DomainName HostedZoneId NameServers VpcId PublicSubnets PrivateSubnets TaskSubnets
@@ -28,6 +30,9 @@ BASE_OUTPUTS = set(
     RepositoryUri LogGroupName SecretArn TaskExecutionRoleArn
     """.split()
 )
+# edge (issue 14): read by deploy.py and passed to the sites as parameters, never exported, so the
+# CDN can be turned on and off while sites exist (an imported export cannot change).
+BASE_UNEXPORTED_OUTPUTS = {"DistributionId", "DistributionDomainName", "OriginVerifySecretArn"}
 SERVICE_PARAMETERS = set(
     """
     BaseStackName ImageTag HostName Cpu Memory Architecture UseSpot DesiredCount MinCount MaxCount
@@ -36,16 +41,21 @@ SERVICE_PARAMETERS = set(
     """.split()
 )
 SERVICE_EXTRA_PARAMETERS = {"RulePriority"}
+SERVICE_EXTRA_PARAMETERS |= {"OriginVerifySecretArn", "DistributionDomainName"}  # edge (issue 14)
 SERVICE_OUTPUTS = {"ServiceName", "ServiceArn", "TaskDefinitionArn", "TargetGroupArn", "AlarmTopicArn", "Url"}
 BOOLEANS = set(
     """
     EnableHttps EnableAccessLogs EnableContainerInsights EnableDeletionProtection UseSpot EnableExec
+    EnableCdn
     """.split()
 )
 
 
 def both(base_template, service_template) -> list[tuple[str, dict[str, Any]]]:
-    return [("resources.yaml", base_template), ("service.yaml", service_template)]
+    """The base and service templates, and the edge stack's (issue 14), which follows the same rules."""
+    from tests.templates.render import EDGE, load
+
+    return [("resources.yaml", base_template), ("service.yaml", service_template), ("edge.yaml", load(EDGE))]
 
 
 def test_parameter_names_are_the_contract(base_template, service_template):
@@ -58,12 +68,15 @@ def test_parameter_names_are_the_contract(base_template, service_template):
 
 
 def test_output_names_are_the_contract(base_template, service_template):
-    assert set(base_template["Outputs"]) == BASE_OUTPUTS
+    assert set(base_template["Outputs"]) == BASE_OUTPUTS | BASE_UNEXPORTED_OUTPUTS
     assert set(service_template["Outputs"]) == SERVICE_OUTPUTS
 
 
 def test_every_base_output_is_exported_as_stack_name_dash_key(base_template):
     for key, output in base_template["Outputs"].items():
+        if key in BASE_UNEXPORTED_OUTPUTS:
+            assert "Export" not in output, key
+            continue
         assert output["Export"]["Name"] == {"Fn::Sub": f"${{AWS::StackName}}-{key}"}, key
 
 
@@ -71,14 +84,17 @@ def test_conditional_outputs(base_template):
     outputs = base_template["Outputs"]
     assert outputs["NameServers"]["Condition"] == "CreateHostedZone"
     assert outputs["HttpsListenerArn"]["Condition"] == "HttpsEnabled"
-    assert [k for k, o in outputs.items() if "Condition" in o] == ["NameServers", "HttpsListenerArn"]
+    conditional = [k for k, o in outputs.items() if "Condition" in o]
+    assert conditional[:2] == ["NameServers", "HttpsListenerArn"]
+    assert set(conditional[2:]) == BASE_UNEXPORTED_OUTPUTS
+    assert {outputs[k]["Condition"] for k in BASE_UNEXPORTED_OUTPUTS} == {"CdnEnabled"}
 
 
 def test_every_import_matches_a_base_export(base_template, service_template):
     imports = imports_in(service_template["Resources"]) + imports_in(service_template["Outputs"])
     assert imports, "the service stack imports nothing?"
     exports = {o["Export"]["Name"]["Fn::Sub"].replace("${AWS::StackName}", "${BaseStackName}")
-               for o in base_template["Outputs"].values()}  # fmt: skip
+               for o in base_template["Outputs"].values() if "Export" in o}  # fmt: skip
     assert set(imports) <= exports, set(imports) - exports
 
 
@@ -187,9 +203,9 @@ def test_every_checkov_skip_gives_a_reason(base_template, service_template):
 
 
 def test_every_depends_on_is_explained():
-    from tests.templates.render import BASE, SERVICE
+    from tests.templates.render import BASE, EDGE, SERVICE
 
-    for path in (BASE, SERVICE):
+    for path in (BASE, SERVICE, EDGE):
         lines = path.read_text().splitlines()
         for number, line in enumerate(lines):
             if line.strip().startswith("DependsOn:"):

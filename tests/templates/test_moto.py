@@ -112,3 +112,126 @@ def test_second_site_on_its_own_host_name_in_moto(existing_zone_and_certificate)
         tuple(r["Conditions"][0]["HostHeaderConfig"]["Values"]) for r in rules if not r["IsDefault"]
     )
     assert hosts == [("docs.example.com",), ("example.com", "www.example.com")]
+
+
+# --- edge (issue 14): dual stack, and CloudFront in front with the origin lock ------------------------
+# tests/moto_edge.py fills what moto lacks (Fn::Cidr, the VPC's IPv6 block, dynamic references, the
+# distribution, the load balancer's address type, prefix lists in security groups).
+
+
+def cloudfront_prefix_list() -> str:
+    """moto lists AWS's IPv4 origin-facing list but not the IPv6 one: a list of that name and its
+    documented weight (55) stands in for it."""
+    from fargate_deploy.edge import CLOUDFRONT_PREFIX_LIST
+
+    response = boto3.client("ec2").create_managed_prefix_list(
+        PrefixListName=CLOUDFRONT_PREFIX_LIST, AddressFamily="IPv6", MaxEntries=55
+    )
+    return response["PrefixList"]["PrefixListId"]
+
+
+def test_the_network_is_dual_stack_in_moto(existing_zone_and_certificate):
+    import ipaddress
+
+    zone, certificate = existing_zone_and_certificate
+    base = create(
+        boto3.client("cloudformation"), "flaskcom-prod", BASE.read_text(), base_values(zone, certificate)
+    )
+    ec2 = boto3.client("ec2")
+    (vpc,) = ec2.describe_vpcs(VpcIds=[base["VpcId"]])["Vpcs"]
+    (vpc_block,) = [ipaddress.ip_network(a["Ipv6CidrBlock"]) for a in vpc["Ipv6CidrBlockAssociationSet"]]
+    assert vpc_block.prefixlen == 56
+    subnets = ec2.describe_subnets(
+        SubnetIds=(base["PublicSubnets"] + "," + base["PrivateSubnets"]).split(",")
+    )
+    blocks = [
+        ipaddress.ip_network(s["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]) for s in subnets["Subnets"]
+    ]
+    assert sorted(blocks) == list(vpc_block.subnets(new_prefix=64))[:4]
+    (balancer,) = boto3.client("elbv2").describe_load_balancers(LoadBalancerArns=[base["LoadBalancerArn"]])[
+        "LoadBalancers"
+    ]
+    assert balancer["IpAddressType"] == "dualstack"
+    # nat_mode none: no NAT gateway (moto's reading of !Condition is fixed in tests/moto_edge.py).
+    assert boto3.client("ec2").describe_nat_gateways()["NatGateways"] == []
+
+
+def test_behind_cloudfront_only_requests_with_the_origin_header_reach_a_site_in_moto(
+    existing_zone_and_certificate,
+):
+    from tests.templates.alb_rules import route
+
+    zone, certificate = existing_zone_and_certificate
+    cfn = boto3.client("cloudformation")
+    prefix_list = cloudfront_prefix_list()
+    base = create(
+        cfn,
+        "flaskcom-prod",
+        BASE.read_text(),
+        base_values(zone, certificate, EnableCdn="true", CloudFrontPrefixListId=prefix_list),
+    )
+    # The CDN outputs are read by deploy.py, not exported.
+    exports = {e["Name"] for e in cfn.list_exports()["Exports"]}
+    assert "flaskcom-prod-OriginVerifySecretArn" not in exports and base["DistributionDomainName"]
+
+    # The load balancer: no public IPv4, reachable only from CloudFront's list, on 443.
+    (balancer,) = boto3.client("elbv2").describe_load_balancers(LoadBalancerArns=[base["LoadBalancerArn"]])[
+        "LoadBalancers"
+    ]
+    assert balancer["IpAddressType"] == "dualstack-without-public-ipv4"
+    (group,) = boto3.client("ec2").describe_security_groups(GroupIds=[base["LoadBalancerSecurityGroup"]])[
+        "SecurityGroups"
+    ]
+    assert [
+        (p["FromPort"], p["PrefixListIds"], p["IpRanges"], p["Ipv6Ranges"]) for p in group["IpPermissions"]
+    ] == [(443, [{"PrefixListId": prefix_list}], [], [])]
+
+    # CloudFront sends the secret's value; the site's rule requires exactly that value.
+    secret = boto3.client("secretsmanager").get_secret_value(SecretId=base["OriginVerifySecretArn"])[
+        "SecretString"
+    ]
+    assert len(secret) == 48 and secret.isalnum()
+    (distribution,) = boto3.client("cloudfront").list_distributions()["DistributionList"]["Items"]
+    assert distribution["DomainName"] == base["DistributionDomainName"]
+    (origin,) = distribution["Origins"]["Items"]
+    assert origin["CustomHeaders"]["Items"] == [{"HeaderName": "X-Origin-Verify", "HeaderValue": secret}]
+
+    site = {
+        "BaseStackName": "flaskcom-prod",
+        "ImageTag": "3f2c1ab",
+        "HostName": "docs.example.com",
+        "OriginVerifySecretArn": base["OriginVerifySecretArn"],
+        "DistributionDomainName": base["DistributionDomainName"],
+    }
+    docs = create(cfn, "flaskcom-prod-docs", SERVICE.read_text(), site)
+    rules = boto3.client("elbv2").describe_rules(ListenerArn=base["HttpsListenerArn"])["Rules"]
+    through_cloudfront = route(rules, host="docs.example.com", headers={"X-Origin-Verify": secret})
+    assert through_cloudfront["Type"] == "forward"
+    assert through_cloudfront["TargetGroupArn"] == docs["TargetGroupArn"]
+    for headers in ({}, {"X-Origin-Verify": "not-the-secret"}):
+        direct = route(rules, host="docs.example.com", headers=headers)
+        assert direct["Type"] == "fixed-response" and direct["FixedResponseConfig"]["StatusCode"] == "404"
+    records = boto3.client("route53").list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    (cname,) = [r for r in records if r["Type"] == "CNAME"]
+    assert cname["ResourceRecords"] == [{"Value": base["DistributionDomainName"]}]
+
+
+def test_the_prefix_list_counts_as_its_weight_against_the_rule_quota_in_moto(existing_zone_and_certificate):
+    """AWS counts a prefix-list rule as the list's weight (55 of the 60 inbound rules): the CDN branch
+    has room for the prefix list alone. Six more rules beside it are refused, here as in AWS."""
+    zone, certificate = existing_zone_and_certificate
+    marker = "https from CloudFront only}\n"
+    text = BASE.read_text()
+    assert marker in text
+    extra = "".join(
+        f"          - {{IpProtocol: tcp, FromPort: {port}, ToPort: {port}, CidrIp: 10.0.0.0/8}}\n"
+        for port in range(9000, 9006)
+    )
+    crowded = text.replace(marker, marker + extra)
+    with pytest.raises(Exception, match="RulesPerSecurityGroupLimitExceeded"):
+        create(
+            boto3.client("cloudformation"),
+            "flaskcom-prod",
+            crowded,
+            base_values(zone, certificate, EnableCdn="true", CloudFrontPrefixListId=cloudfront_prefix_list()),
+        )

@@ -23,7 +23,7 @@ def test_nat_none_runs_tasks_in_public_subnets_with_public_ips(base_template):
     assert base.outputs["TaskAssignPublicIp"]["Value"] == "ENABLED"
     assert task_subnets(base) == [{"Ref": "PublicSubnet1"}, {"Ref": "PublicSubnet2"}]
     routes = base.of_type("AWS::EC2::Route")
-    assert list(routes) == ["PublicDefaultRoute"]
+    assert list(routes) == ["PublicDefaultRoute", "PublicIpv6DefaultRoute"]
 
 
 def test_nat_single_shares_one_gateway(base_template):
@@ -262,9 +262,12 @@ def test_render_refuses_unknown_parameters(service_template):
 def test_security_groups_let_visitors_reach_only_the_load_balancer(base_template):
     base = render(base_template, **DOMAIN)
     balancer = base.properties("LoadBalancerSecurityGroup")
-    assert {(r["FromPort"], r["CidrIp"]) for r in balancer["SecurityGroupIngress"]} == {
+    # Dual stack (edge, issue 14): IPv4 and IPv6 visitors alike.
+    assert {(r["FromPort"], r.get("CidrIp") or r["CidrIpv6"]) for r in balancer["SecurityGroupIngress"]} == {
         (80, "0.0.0.0/0"),
         (443, "0.0.0.0/0"),
+        (80, "::/0"),
+        (443, "::/0"),
     }
     (egress,) = balancer["SecurityGroupEgress"]
     assert (egress["FromPort"], egress["ToPort"]) == (8080, 8080)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.templates.conftest import run_tool
-from tests.templates.render import BASE, ROOT, SERVICE
+from tests.templates.render import BASE, EDGE, ROOT, SERVICE
 
 TASKCAT_HARNESS = ROOT / "tests" / "templates" / "taskcat" / "main.yaml"
 
@@ -19,7 +19,7 @@ def cfn_lint(*paths: Path):
     return run_tool([Path(sys.executable).parent / "cfn-lint", "--include-checks", "I", "--", *paths])
 
 
-@pytest.mark.parametrize("path", [BASE, SERVICE, TASKCAT_HARNESS], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [BASE, SERVICE, EDGE, TASKCAT_HARNESS], ids=lambda p: p.name)
 def test_cfn_lint_clean_at_every_level(path):
     result = cfn_lint(path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -57,13 +57,13 @@ def test_checkov_passes_offline(checkov_bin):
 
 def test_checkov_fails_when_a_skip_is_removed(checkov_bin, tmp_path):
     text = BASE.read_text()
-    marker = "          - id: CKV_AWS_260\n"
+    marker = "          - id: CKV_AWS_91\n"
     assert marker in text
     broken = tmp_path / "resources.yaml"
     broken.write_text(text.replace(marker, "          - id: CKV_AWS_0\n"))
     result = checkov(checkov_bin, broken)
     assert result.returncode != 0
-    assert "CKV_AWS_260" in result.stdout
+    assert "CKV_AWS_91" in result.stdout
 
 
 def test_taskcat_lint_passes(taskcat_bin):
@@ -88,3 +88,69 @@ def test_taskcat_lint_fails_a_broken_project(taskcat_bin, tmp_path):
     (tmp_path / ".taskcat.yml").write_text((ROOT / ".taskcat.yml").read_text())
     result = run_tool([taskcat_bin / "taskcat", "lint"], cwd=tmp_path)
     assert result.returncode != 0
+
+
+# --- edge (issue 14): checkov with each combination -----------------------------------------------
+# checkov skips a resource whose Condition is false for the parameters' defaults, so one run over the
+# templates as written never looks at the distribution or the web ACL. Each combination is a copy
+# whose defaults are that combination's parameters (from fargate_deploy.edge, as the deployer would
+# pass them); one checkov run covers them all.
+
+
+def with_defaults(path: Path, defaults: dict[str, str], directory: Path) -> Path:
+    import yaml  # PyYAML comes with cfn-lint
+
+    text = path.read_text()
+    for name, value in defaults.items():
+        block = text.split(f"\n  {name}:\n", 1)
+        assert len(block) == 2, name
+        head, tail = block
+        lines = tail.split("\n")
+        lines = [line for line in lines[:6] if not line.startswith("    Default:")] + lines[6:]
+        text = (
+            head + f"\n  {name}:\n    Default: {yaml.safe_dump(value).splitlines()[0]}\n" + "\n".join(lines)
+        )
+    copy = (
+        directory
+        / f"{path.stem}-{'-'.join(f'{k}={v}' for k, v in defaults.items()).replace('/', '_')[:120]}.yaml"
+    )
+    copy.write_text(text)
+    return copy
+
+
+def edge_combinations(directory: Path) -> list[Path]:
+    from fargate_deploy import edge
+    from fargate_deploy.settings import Settings
+    from tests.templates.test_edge import EDGE_CERT, LOAD_BALANCER, PREFIX_LIST, WEB_ACL, ZONE
+
+    copies = []
+    for cdn in (True, False):
+        for waf in (True, False):
+            settings = Settings(domain="example.com", cdn=cdn, waf=waf, waf_mode="block")
+            plan = edge.edge_plan(settings, "eu-west-1", hosted_zone_id=ZONE, load_balancer_arn=LOAD_BALANCER)
+            if plan:
+                copies.append(with_defaults(EDGE, plan.parameters, directory))
+            outputs = {"CertificateArn": EDGE_CERT, "WebAclArn": WEB_ACL}
+            base = edge.base_parameters(
+                settings, "eu-west-1", prefix_list_id=PREFIX_LIST, edge_outputs=outputs
+            )
+            copies.append(with_defaults(BASE, base, directory))
+    return copies
+
+
+def test_checkov_passes_with_each_edge_combination(checkov_bin, tmp_path):
+    copies = edge_combinations(tmp_path)
+    assert len(copies) == 7  # 4 base stacks, and an edge stack for all but cdn off + waf off
+    result = checkov(checkov_bin, *copies)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_checkov_sees_the_distribution_when_cdn_is_on(checkov_bin, tmp_path):
+    """The gate above is real: with the distribution's logging skip removed, checkov fails it."""
+    cdn_base = next(c for c in edge_combinations(tmp_path) if c.name.startswith("resources-EnableCdn=true"))
+    marker = "          - id: CKV_AWS_86\n"
+    text = cdn_base.read_text()
+    assert marker in text
+    cdn_base.write_text(text.replace(marker, "          - id: CKV_AWS_0\n"))
+    result = checkov(checkov_bin, cdn_base)
+    assert result.returncode != 0 and "CKV_AWS_86" in result.stdout

@@ -1,0 +1,147 @@
+"""The edge (issue 14): where CloudFront's pieces live and what each stack is given. Pure.
+
+CloudFront takes its certificate and its web ACL only from us-east-1, whatever region the base
+stack is in; a stack cannot import another region's exports. So the deployer (second wave, on the
+engine of issue 12) runs, in this order:
+
+1. the edge stack (`cloudformation/edge.yaml`, named `<app>-<environment>-edge`) when `edge_plan`
+   returns one: in us-east-1 with CloudFront (a certificate unless the base stack's can be reused,
+   and the CLOUDFRONT web ACL when `waf`), or in the base region without CloudFront (only the
+   REGIONAL web ACL, attached to the load balancer, so after the base stack);
+2. the base stack, with `base_parameters` (the edge stack's outputs and this region's id of the
+   CloudFront origin-facing prefix list, looked up with ec2 describe_managed_prefix_lists);
+3. each site's stack, with `service_parameters` from the base stack's outputs.
+docs/architecture.md ("The edge") says why each piece lives where it does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ConfigError
+from .settings import _flag
+
+CLOUDFRONT_REGION = "us-east-1"
+# The load balancer behind CloudFront has no public IPv4, so CloudFront reaches it over IPv6 and the
+# security group admits the IPv6 list (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/LocationsOfEdgeServers.html).
+CLOUDFRONT_PREFIX_LIST = "com.amazonaws.global.ipv6.cloudfront.origin-facing"
+EDGE_TEMPLATE = "edge.yaml"
+
+
+@dataclass(frozen=True)
+class EdgePlan:
+    stack_name: str
+    region: str
+    parameters: dict[str, str]
+    after_base: bool  # the REGIONAL web ACL attaches to the load balancer, which the base stack makes
+
+
+def edge_stack_name(settings: Any) -> str:
+    return f"{settings.base_stack_name}-edge"
+
+
+def reuses_base_certificate(settings: Any, region: str) -> bool:
+    """CloudFront can show the base stack's own certificate only when that stack is in us-east-1."""
+    return region == CLOUDFRONT_REGION and not settings.cdn_certificate_arn
+
+
+def edge_plan(
+    settings: Any, region: str, *, hosted_zone_id: str, load_balancer_arn: str = ""
+) -> EdgePlan | None:
+    """The edge stack for these settings, or None when nothing needs one."""
+    if settings.cdn:
+        certificate = region != CLOUDFRONT_REGION and not settings.cdn_certificate_arn
+        if not (certificate or settings.waf):
+            return None
+        return EdgePlan(
+            stack_name=edge_stack_name(settings),
+            region=CLOUDFRONT_REGION,
+            parameters={
+                **_waf_parameters(settings, scope="CLOUDFRONT"),
+                "DomainName": settings.domain,
+                "HostedZoneId": hosted_zone_id,
+                "EnableCertificate": _flag(certificate),
+                "LoadBalancerArn": "",
+            },
+            after_base=False,
+        )
+    if not settings.waf:
+        return None
+    if not load_balancer_arn:
+        raise ConfigError(
+            "planning the web ACL: the REGIONAL web ACL needs the base stack's load balancer",
+            hint="python deploy.py resources",
+        )
+    return EdgePlan(
+        stack_name=edge_stack_name(settings),
+        region=region,
+        parameters={
+            **_waf_parameters(settings, scope="REGIONAL"),
+            "DomainName": settings.domain,
+            "HostedZoneId": hosted_zone_id,
+            "EnableCertificate": "false",
+            "LoadBalancerArn": load_balancer_arn,
+        },
+        after_base=True,
+    )
+
+
+def base_parameters(
+    settings: Any, region: str, *, prefix_list_id: str, edge_outputs: Mapping[str, str]
+) -> dict[str, str]:
+    """The base stack's edge block (merged into Settings.base_parameters by the deployer)."""
+    if not settings.cdn:
+        return {"EnableCdn": "false", "CdnCertificateArn": "", "CloudFrontPrefixListId": "", "WebAclArn": ""}
+    if settings.cdn_certificate_arn:
+        certificate = settings.cdn_certificate_arn
+    elif reuses_base_certificate(settings, region):
+        certificate = ""  # the template then uses its own certificate
+    else:
+        certificate = _required(edge_outputs, "CertificateArn")
+    return {
+        "EnableCdn": "true",
+        "CdnCertificateArn": certificate,
+        "CloudFrontPrefixListId": prefix_list_id,
+        "WebAclArn": _required(edge_outputs, "WebAclArn") if settings.waf else "",
+    }
+
+
+def service_parameters(base_outputs: Mapping[str, str]) -> dict[str, str]:
+    """Behind CloudFront a site's rule requires the origin header and its host name points at the
+    distribution; both values come from the base stack's (unexported) outputs."""
+    return {
+        "OriginVerifySecretArn": base_outputs.get("OriginVerifySecretArn", ""),
+        "DistributionDomainName": base_outputs.get("DistributionDomainName", ""),
+    }
+
+
+def prefix_list_id(response: Mapping[str, Any]) -> str:
+    """The id of CLOUDFRONT_PREFIX_LIST in an ec2 describe_managed_prefix_lists response (it differs
+    per region)."""
+    for prefix_list in response.get("PrefixLists", []):
+        if prefix_list.get("PrefixListName") == CLOUDFRONT_PREFIX_LIST:
+            return prefix_list["PrefixListId"]
+    raise ConfigError(
+        f"putting CloudFront in front: this region has no managed prefix list {CLOUDFRONT_PREFIX_LIST}",
+        hint="set cdn = false, or use a region where CloudFront's origin-facing list exists",
+    )
+
+
+def _waf_parameters(settings: Any, *, scope: str) -> dict[str, str]:
+    return {
+        "EnableWaf": _flag(settings.waf),
+        "WafScope": scope,
+        "WafMode": settings.waf_mode,
+        "WafRateLimit": str(settings.waf_rate_limit),
+    }
+
+
+def _required(outputs: Mapping[str, str], key: str) -> str:
+    if not outputs.get(key):
+        raise ConfigError(
+            f"putting CloudFront in front: the edge stack has no {key} output yet",
+            hint="python deploy.py resources",
+        )
+    return outputs[key]
