@@ -48,7 +48,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     # X-Forwarded-Proto, and nginx passes it through unchanged. The Host header is the public one.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=2, x_proto=1, x_host=0, x_port=0, x_prefix=0)
 
-    from . import views
+    from . import assets, caching, views
+
+    # --- edge (issue 14): hashed static names, and no personal response in a shared cache ---
+    assets.init_app(app)
+    caching.init_app(app)
 
     app.register_blueprint(views.site)
     if app.config["ENABLE_TEST_ENDPOINTS"]:

@@ -53,6 +53,13 @@ def visits():
     return jsonify(visits=session["visits"], url=url_for("site.visits", _external=True))
 
 
+# --- edge (issue 14): a page that reads the session without changing it (no Set-Cookie); the
+# caching contract (caching.py) still keeps it out of shared caches.
+@site.get("/visits/count")
+def visits_count():
+    return jsonify(visits=session.get("visits", 0))
+
+
 @test_only.get("/api/slow")
 def slow():
     milliseconds = request.args.get("ms", "500")

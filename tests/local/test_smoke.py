@@ -102,7 +102,7 @@ def test_without_docker_it_runs_nginx_and_gunicorn_on_the_host(signum):
         status, _, body = get(port, "/health", within_seconds=0)
         assert (status, json.loads(body)["status"]) == (200, "ok")
         _, headers, _ = get(port, "/static/site.css", within_seconds=5)
-        assert headers["Cache-Control"] == "max-age=2592000"  # nginx's header: nginx served it
+        assert headers["Cache-Control"] == "max-age=3600"  # nginx's header: nginx served it
         _, _, body = get(port, "/visits", within_seconds=5)
         assert json.loads(body)["url"] == f"http://127.0.0.1:{port}/visits"
     finally:
@@ -169,7 +169,7 @@ def test_without_nginx_gunicorn_serves_alone_static_files_too():
         run.wait_for_output(f"The site: http://127.0.0.1:{port}", within_seconds=30)
         status, headers, _ = get(port, "/static/site.css", within_seconds=0)
         assert status == 200
-        assert "max-age=2592000" not in headers.get("Cache-Control", "")  # Flask's, not nginx's
+        assert "max-age=3600" not in headers.get("Cache-Control", "")  # Flask's, not nginx's
         assert "Server" in headers and "gunicorn" in headers["Server"]
     finally:
         code, _, stderr = run.interrupt()
