@@ -286,3 +286,29 @@ def test_the_example_site_table_works_as_documented(tmp_path):
     uncommented = example.replace(table, "\n".join(line[2:] for line in table.splitlines()) + "\n")
     blog = _load(tmp_path, uncommented, overrides={"site": "blog"})
     assert (blog.host_name, blog.cpu, blog.memory) == ("blog.example.com", 512, 1024)
+
+
+# --- edge (issue 14) ---
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ('cdn = true\ncdn_certificate_arn = "arn:aws:acm:eu-west-1:123456789012:certificate/'
+         '00000000-0000-0000-0000-000000000000"\n', "cdn_certificate_arn"),
+        ('cdn_certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/'
+         '00000000-0000-0000-0000-000000000000"\n', "only used with cdn = true"),
+        ('waf_mode = "deny"\n', "is not one of count, block"),
+        ("waf_rate_limit = 5\n", "outside 10"),
+    ],
+)  # fmt: skip
+def test_bad_edge_settings_are_refused_with_the_key(tmp_path, text, words):
+    with pytest.raises(ConfigError, match=words):
+        _load(tmp_path, 'domain = "example.com"\n' + text)
+
+
+def test_edge_settings_load(tmp_path):
+    s = _load(
+        tmp_path, 'domain = "example.com"\ncdn = true\nwaf = true\nwaf_mode = "block"\nwaf_rate_limit = 300\n'
+    )
+    assert (s.cdn, s.waf, s.waf_mode, s.waf_rate_limit) == (True, True, "block", 300)

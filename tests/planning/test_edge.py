@@ -1,0 +1,126 @@
+"""fargate_deploy.edge: which stack the edge pieces live in and what each stack is given (pure)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fargate_deploy import edge
+from fargate_deploy.errors import ConfigError
+from fargate_deploy.settings import Settings
+
+ZONE = "Z0123456789ABCDEFGHIJ"
+BALANCER = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/x/0123456789abcdef"
+OWN_CERT = "arn:aws:acm:us-east-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"
+OUTPUTS = {
+    "CertificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/11111111-1111-1111-1111-111111111111",
+    "WebAclArn": "arn:aws:wafv2:us-east-1:123456789012:global/webacl/flaskcom-prod-edge/abc",
+}
+
+
+def settings(**values) -> Settings:
+    return Settings(domain="example.com", **values)
+
+
+@pytest.mark.parametrize(
+    ("values", "region", "where", "certificate", "waf_scope"),
+    [
+        ({"cdn": True}, "eu-west-1", "us-east-1", "true", None),
+        ({"cdn": True}, "us-east-1", None, None, None),  # the base certificate is already there
+        ({"cdn": True, "waf": True}, "us-east-1", "us-east-1", "false", "CLOUDFRONT"),
+        ({"cdn": True, "waf": True}, "eu-west-1", "us-east-1", "true", "CLOUDFRONT"),
+        ({"cdn": True, "cdn_certificate_arn": OWN_CERT}, "eu-west-1", None, None, None),
+        (
+            {"cdn": True, "cdn_certificate_arn": OWN_CERT, "waf": True},
+            "eu-west-1",
+            "us-east-1",
+            "false",
+            "CLOUDFRONT",
+        ),
+        ({"waf": True}, "eu-west-1", "eu-west-1", "false", "REGIONAL"),
+        ({}, "eu-west-1", None, None, None),
+    ],
+)
+def test_where_the_edge_stack_lives_and_what_it_holds(values, region, where, certificate, waf_scope):
+    plan = edge.edge_plan(settings(**values), region, hosted_zone_id=ZONE, load_balancer_arn=BALANCER)
+    if where is None:
+        assert plan is None
+        return
+    assert (plan.stack_name, plan.region) == ("flaskcom-prod-edge", where)
+    assert plan.parameters["EnableCertificate"] == certificate
+    assert plan.parameters["EnableWaf"] == ("true" if waf_scope else "false")
+    if waf_scope:
+        assert plan.parameters["WafScope"] == waf_scope
+    assert plan.after_base == (waf_scope == "REGIONAL")
+    assert plan.parameters["LoadBalancerArn"] == (BALANCER if waf_scope == "REGIONAL" else "")
+    assert plan.parameters["HostedZoneId"] == ZONE and plan.parameters["DomainName"] == "example.com"
+
+
+def test_waf_mode_and_rate_limit_reach_the_edge_stack():
+    plan = edge.edge_plan(
+        settings(cdn=True, waf=True, waf_mode="block", waf_rate_limit=500), "us-east-1", hosted_zone_id=ZONE
+    )
+    assert (plan.parameters["WafMode"], plan.parameters["WafRateLimit"]) == ("block", "500")
+
+
+def test_a_regional_web_acl_waits_for_the_load_balancer():
+    with pytest.raises(ConfigError, match="needs the base stack's load balancer"):
+        edge.edge_plan(settings(waf=True), "eu-west-1", hosted_zone_id=ZONE)
+
+
+EDGE_CERT, WEB_ACL = OUTPUTS["CertificateArn"], OUTPUTS["WebAclArn"]
+KEYS = ("EnableCdn", "CdnCertificateArn", "CloudFrontPrefixListId", "WebAclArn")
+
+
+@pytest.mark.parametrize(
+    ("values", "region", "expected"),
+    [
+        ({}, "eu-west-1", ("false", "", "", "")),
+        ({"cdn": True}, "us-east-1", ("true", "", "pl-1", "")),  # "" = the base stack's own certificate
+        ({"cdn": True}, "eu-west-1", ("true", EDGE_CERT, "pl-1", "")),
+        ({"cdn": True, "waf": True}, "eu-west-1", ("true", EDGE_CERT, "pl-1", WEB_ACL)),
+        ({"cdn": True, "cdn_certificate_arn": OWN_CERT}, "eu-west-1", ("true", OWN_CERT, "pl-1", "")),
+        # Without CloudFront a web ACL sits on the load balancer (edge stack): nothing for the base.
+        ({"waf": True}, "eu-west-1", ("false", "", "", "")),
+    ],
+)
+def test_the_base_stacks_edge_parameters(values, region, expected):
+    parameters = edge.base_parameters(settings(**values), region, prefix_list_id="pl-1", edge_outputs=OUTPUTS)
+    assert parameters == dict(zip(KEYS, expected, strict=True))
+
+
+@pytest.mark.parametrize("missing", ["CertificateArn", "WebAclArn"])
+def test_base_parameters_refuse_an_edge_stack_without_its_outputs(missing):
+    outputs = {k: v for k, v in OUTPUTS.items() if k != missing}
+    with pytest.raises(ConfigError, match=f"no {missing} output") as caught:
+        edge.base_parameters(
+            settings(cdn=True, waf=True), "eu-west-1", prefix_list_id="pl-1", edge_outputs=outputs
+        )
+    assert caught.value.hint == "python deploy.py resources"
+
+
+def test_service_parameters_come_from_the_base_outputs():
+    assert edge.service_parameters({}) == {"OriginVerifySecretArn": "", "DistributionDomainName": ""}
+    outputs = {
+        "OriginVerifySecretArn": "arn:aws:secretsmanager:x",
+        "DistributionDomainName": "d1.cloudfront.net",
+    }
+    assert edge.service_parameters({**outputs, "VpcId": "vpc-1"}) == outputs
+
+
+def test_the_prefix_list_id_is_looked_up_by_name():
+    # Shaped like ec2 describe_managed_prefix_lists (the IPv4 list comes first in AWS's answer too).
+    response = {
+        "PrefixLists": [
+            {
+                "PrefixListId": "pl-3b927c52",
+                "PrefixListName": "com.amazonaws.global.cloudfront.origin-facing",
+            },
+            {
+                "PrefixListId": "pl-0ab12cd3",
+                "PrefixListName": "com.amazonaws.global.ipv6.cloudfront.origin-facing",
+            },
+        ]
+    }
+    assert edge.prefix_list_id(response) == "pl-0ab12cd3"
+    with pytest.raises(ConfigError, match="no managed prefix list"):
+        edge.prefix_list_id({"PrefixLists": response["PrefixLists"][:1]})
