@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import ConfigError
+from .invocation import command
 from .settings import _flag
 
 CLOUDFRONT_REGION = "us-east-1"
@@ -72,7 +73,7 @@ def edge_plan(
     if not load_balancer_arn:
         raise ConfigError(
             "planning the web ACL: the REGIONAL web ACL needs the base stack's load balancer",
-            hint="python deploy.py resources",
+            hint=command("resources"),
         )
     return EdgePlan(
         stack_name=edge_stack_name(settings),
@@ -142,6 +143,6 @@ def _required(outputs: Mapping[str, str], key: str) -> str:
     if not outputs.get(key):
         raise ConfigError(
             f"putting CloudFront in front: the edge stack has no {key} output yet",
-            hint="python deploy.py resources",
+            hint=command("resources"),
         )
     return outputs[key]

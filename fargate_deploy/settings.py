@@ -428,6 +428,13 @@ def _check_combination(s: Settings) -> None:
     if s.region:
         check_certificate_region(s, s.region)
 
+    # --- edge (issue 14) ---
+    if s.cdn_certificate_arn and not s.cdn:
+        raise ConfigError(
+            "setting 'cdn_certificate_arn' is only used with cdn = true",
+            hint="set cdn = true, or remove cdn_certificate_arn",
+        )
+
 
 def check_host_name(s: Settings) -> None:
     """A site's own host name: one label under the domain, and neither the domain nor its www name.
@@ -482,12 +489,6 @@ def check_certificate_region(s: Settings, region: str) -> None:
             f"in {region}; a load balancer uses certificates of its own region only",
             hint=f"request or import the certificate in {region}, or leave certificate_arn empty "
             "and the base stack requests one",
-        )
-    # --- edge (issue 14) ---
-    if s.cdn_certificate_arn and not s.cdn:
-        raise ConfigError(
-            "setting 'cdn_certificate_arn' is only used with cdn = true",
-            hint="set cdn = true, or remove cdn_certificate_arn",
         )
 
 

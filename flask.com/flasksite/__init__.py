@@ -46,7 +46,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # Two proxies append to X-Forwarded-For (the ALB, then nginx); only the ALB sets
     # X-Forwarded-Proto, and nginx passes it through unchanged. The Host header is the public one.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=2, x_proto=1, x_host=0, x_port=0, x_prefix=0)
+    # Behind CloudFront (edge, issue 14) CloudFront adds the visitor's address first: three hops, and
+    # the service stack says so in FORWARDED_FOR_HOPS.
+    hops = os.environ.get("FORWARDED_FOR_HOPS", "2")
+    if hops not in ("2", "3"):
+        raise ConfigurationError(f"FORWARDED_FOR_HOPS must be 2 (ALB) or 3 (CloudFront, ALB), not {hops!r}")
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(hops), x_proto=1, x_host=0, x_port=0, x_prefix=0)
 
     from . import assets, caching, views
 

@@ -95,7 +95,7 @@ def test_base_parameters_refuse_an_edge_stack_without_its_outputs(missing):
         edge.base_parameters(
             settings(cdn=True, waf=True), "eu-west-1", prefix_list_id="pl-1", edge_outputs=outputs
         )
-    assert caught.value.hint == "python deploy.py resources"
+    assert caught.value.hint == "python3 deploy.py resources"
 
 
 def test_service_parameters_come_from_the_base_outputs():

@@ -285,3 +285,14 @@ def test_the_lean_profile_is_the_cdn_design(base_template):
     parameters = edge.base_parameters(settings, "us-east-1", prefix_list_id=PREFIX_LIST, edge_outputs={})
     base = render(base_template, DomainName="example.com", **parameters)
     assert base.properties("LoadBalancer")["IpAddressType"] == "dualstack-without-public-ipv4"
+
+
+@pytest.mark.parametrize(("cdn", "hops"), [(True, "3"), (False, "2")])
+def test_the_app_is_told_how_many_proxies_append_to_x_forwarded_for(
+    base_template, service_template, edge_template, cdn, hops
+):
+    _, _, _, site = stacks(
+        base_template, service_template, edge_template, cdn=cdn, waf=False, region="eu-west-1"
+    )
+    (container,) = site.properties("TaskDefinition")["ContainerDefinitions"]
+    assert {e["Name"]: e["Value"] for e in container["Environment"]}["FORWARDED_FOR_HOPS"] == hops
