@@ -56,18 +56,8 @@ def edge_plan(
         certificate = region != CLOUDFRONT_REGION and not settings.cdn_certificate_arn
         if not (certificate or settings.waf):
             return None
-        return EdgePlan(
-            stack_name=edge_stack_name(settings),
-            region=CLOUDFRONT_REGION,
-            parameters={
-                **_waf_parameters(settings, scope="CLOUDFRONT"),
-                "DomainName": settings.domain,
-                "HostedZoneId": hosted_zone_id,
-                "EnableCertificate": _flag(certificate),
-                "LoadBalancerArn": "",
-            },
-            after_base=False,
-        )
+        # The web ACL is on the distribution: created before the base stack, which names it.
+        return _plan(settings, CLOUDFRONT_REGION, "CLOUDFRONT", certificate, hosted_zone_id, "")
     if not settings.waf:
         return None
     if not load_balancer_arn:
@@ -75,17 +65,26 @@ def edge_plan(
             "planning the web ACL: the REGIONAL web ACL needs the base stack's load balancer",
             hint=command("resources"),
         )
+    return _plan(settings, region, "REGIONAL", False, hosted_zone_id, load_balancer_arn)
+
+
+def _plan(
+    settings: Any, region: str, scope: str, certificate: bool, hosted_zone_id: str, load_balancer_arn: str
+) -> EdgePlan:
     return EdgePlan(
         stack_name=edge_stack_name(settings),
         region=region,
         parameters={
-            **_waf_parameters(settings, scope="REGIONAL"),
+            "EnableWaf": _flag(settings.waf),
+            "WafScope": scope,
+            "WafMode": settings.waf_mode,
+            "WafRateLimit": str(settings.waf_rate_limit),
             "DomainName": settings.domain,
             "HostedZoneId": hosted_zone_id,
-            "EnableCertificate": "false",
+            "EnableCertificate": _flag(certificate),
             "LoadBalancerArn": load_balancer_arn,
         },
-        after_base=True,
+        after_base=scope == "REGIONAL",
     )
 
 
@@ -128,15 +127,6 @@ def prefix_list_id(response: Mapping[str, Any]) -> str:
         f"putting CloudFront in front: this region has no managed prefix list {CLOUDFRONT_PREFIX_LIST}",
         hint="set cdn = false, or use a region where CloudFront's origin-facing list exists",
     )
-
-
-def _waf_parameters(settings: Any, *, scope: str) -> dict[str, str]:
-    return {
-        "EnableWaf": _flag(settings.waf),
-        "WafScope": scope,
-        "WafMode": settings.waf_mode,
-        "WafRateLimit": str(settings.waf_rate_limit),
-    }
 
 
 def _required(outputs: Mapping[str, str], key: str) -> str:
