@@ -8,6 +8,7 @@ Sub, ImportValue, GetAtt) is left as written, so tests assert on the template's 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,25 @@ class Rendered:
 
     def properties(self, name: str) -> dict[str, Any]:
         return self.resources[name].get("Properties", {})
+
+    def depends_on(self, name: str, other: str) -> bool:
+        """Whether CloudFormation orders `other` before `name`: a DependsOn, or a Ref, GetAtt or Sub
+        anywhere in the resource (Metadata included), directly or through other resources."""
+        seen, todo = set(), [name]
+        while todo:
+            current = todo.pop()
+            for target in self.dependencies(current) - seen:
+                if target == other:
+                    return True
+                seen.add(target)
+                todo.append(target)
+        return False
+
+    def dependencies(self, name: str) -> set[str]:
+        resource = self.resources[name]
+        depends = resource.get("DependsOn", [])
+        explicit = {depends} if isinstance(depends, str) else set(depends)
+        return (explicit | references_in(resource)) & set(self.resources)
 
     def value(self, node: Any) -> Any:
         """The value a {"Ref": <parameter>} takes in this rendering; anything else as written."""
@@ -131,4 +151,23 @@ def imports_in(node: Any) -> list[str]:
     elif isinstance(node, list):
         for item in node:
             found.extend(imports_in(item))
+    return found
+
+
+def references_in(node: Any) -> set[str]:
+    """Every logical name a Ref, Fn::GetAtt or Fn::Sub in `node` points at (parameters included)."""
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, item in node.items():
+            if key == "Ref" and isinstance(item, str):
+                found.add(item)
+            elif key == "Fn::GetAtt":
+                found.add(item[0] if isinstance(item, list) else item.split(".")[0])
+            elif key == "Fn::Sub":
+                pattern = item[0] if isinstance(item, list) else item
+                found |= {name.split(".")[0] for name in re.findall(r"\$\{([^}!]+)\}", pattern)}
+            found |= references_in(item)
+    elif isinstance(node, list):
+        for item in node:
+            found |= references_in(item)
     return found

@@ -117,6 +117,41 @@ def test_phase_one_without_https_has_no_certificate_nor_https_listener(base_temp
     assert set(with_https.resources) - set(base.resources) == {"Certificate", "HttpsListener"}
 
 
+# DependsOn cannot take a condition; a Ref can, anywhere in a resource (Metadata included), and a
+# referenced resource is created and updated first:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-dependson.html
+
+
+def test_with_access_logs_the_load_balancer_waits_for_the_bucket_policy(base_template):
+    # ELB refuses the access-log attributes ("Access Denied for bucket") until the bucket policy lets
+    # it write: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html
+    on = render(base_template, **DOMAIN, EnableAccessLogs="true")
+    assert on.depends_on("LoadBalancer", "AccessLogsBucketPolicy")
+    assert on.properties("AccessLogsBucketPolicy")["Bucket"] == {"Ref": "AccessLogsBucket"}
+    off = render(base_template, **DOMAIN, EnableAccessLogs="false")
+    assert "AccessLogsBucketPolicy" not in off.resources
+    assert "WaitFor" not in off.resources["LoadBalancer"]["Metadata"]
+
+
+def test_phase_two_redirects_http_only_after_the_https_listener_exists(base_template):
+    phase_two = render(base_template, **DOMAIN)
+    (action,) = phase_two.properties("HttpListener")["DefaultActions"]
+    assert action["Type"] == "redirect"
+    assert phase_two.depends_on("HttpListener", "HttpsListener")
+    phase_one = render(base_template, **DOMAIN, EnableHttps="false")
+    assert "HttpsListener" not in phase_one.resources
+    assert "WaitFor" not in phase_one.resources["HttpListener"]["Metadata"]
+
+
+def test_the_dependency_check_sees_refs_getatts_and_subs_and_nothing_else(base_template):
+    base = render(base_template, **DOMAIN)
+    assert base.depends_on("PublicDefaultRoute", "InternetGatewayAttachment")  # DependsOn
+    assert base.depends_on("ApexRecord", "LoadBalancer")  # GetAtt
+    assert base.depends_on("LoadBalancer", "Vpc")  # through the subnets' Refs
+    assert not base.depends_on("Vpc", "LoadBalancer")
+    assert not base.depends_on("HttpsListener", "HttpListener")
+
+
 @pytest.mark.parametrize(("value", "expected"), [("true", "true"), ("false", "false")])
 def test_operations_switches(base_template, value, expected):
     base = render(
