@@ -322,3 +322,28 @@ def test_security_groups_let_visitors_reach_only_the_load_balancer(base_template
             "SecurityGroupEgress", []
         ):
             assert r["IpProtocol"] != "-1" and r.get("Description")
+
+
+def trust_conditions(rendered, role: str) -> list:
+    statements = rendered.properties(role)["AssumeRolePolicyDocument"]["Statement"]
+    return [statement.get("Condition") for statement in statements]
+
+
+def test_the_task_role_trusts_only_this_accounts_tasks_and_the_execution_role_as_documented(
+    base_template, service_template
+):
+    # Task role: ECS recommends aws:SourceAccount in its trust policy
+    # (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html).
+    site = render(service_template, **SITE)
+    assert trust_conditions(site, "TaskRole") == [
+        {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    ]
+    # Execution role: AWS documents no such key when the Fargate agent assumes it, and a condition
+    # the caller does not meet would stop every task; the documented trust policy has none
+    # (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html).
+    base = render(base_template, **DOMAIN)
+    assert trust_conditions(base, "TaskExecutionRole") == [None]
+    for rendered, role in ((site, "TaskRole"), (base, "TaskExecutionRole")):
+        (statement,) = rendered.properties(role)["AssumeRolePolicyDocument"]["Statement"]
+        assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
+        assert statement["Action"] == "sts:AssumeRole"
