@@ -242,7 +242,7 @@ RETAINED_RESOURCE_TYPES = {
     ),
     "AWS::Logs::LogGroup": ("log group", "aws logs delete-log-group --log-group-name {id} --region {region}"),
     "AWS::SecretsManager::Secret": (
-        "Flask secret key",
+        "Flask secret key (set secret_key_arn to it when you create the stack again: sessions survive)",
         "aws secretsmanager delete-secret --secret-id {id} --region {region}",
     ),
     "AWS::Route53::HostedZone": (
@@ -289,6 +289,15 @@ def destroy_plan(
                 "hosted zone (yours, passed in as HostedZoneId)",
                 zone,
                 f"aws route53 delete-hosted-zone --id {zone}  (after deleting its records other than NS/SOA)",
+            )
+        )
+    secret = params.get("SecretArn")
+    if secret:
+        retained.append(
+            Retained(
+                "Flask secret key (yours, passed in as SecretArn)",
+                secret,
+                f"aws secretsmanager delete-secret --secret-id {secret} --region {region}",
             )
         )
     certificate = params.get("CertificateArn")

@@ -26,6 +26,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")  # stack names are built from app/
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 _ZONE = re.compile(r"^Z[A-Z0-9]{1,31}$")
 _CERT = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]{36}$")
+_SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REPOSITORY = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192)
@@ -74,6 +75,8 @@ class Settings:
     waf: bool = False
     waf_mode: str = "count"
     waf_rate_limit: int = 2000  # requests per IP in any 5 minutes
+    # --- Reusing the kept Flask secret key (issue 11): empty generates a new one ---
+    secret_key_arn: str = ""
 
     @property
     def base_stack_name(self) -> str:
@@ -101,6 +104,7 @@ class Settings:
             "EnableDeletionProtection": _flag(self.enable_deletion_protection),
             "ImageRetentionCount": str(self.image_retention_count),
             "RepositoryName": self.repository_name,
+            "SecretArn": self.secret_key_arn,
         }
 
     def service_parameters(self, image_tag: str) -> dict[str, str]:
@@ -239,6 +243,9 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     # The rate-based rule's limit per 5-minute window: "The lowest limit setting allowed is 10"
     # (https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-high-level-settings.html).
     "waf_rate_limit": _integer(10, 2_000_000_000),
+    "secret_key_arn": _text(
+        _SECRET_ARN, "arn:aws:secretsmanager:us-east-1:123456789012:secret:<name>", optional=True
+    ),
 }
 KEYS = tuple(f.name for f in fields(Settings))
 

@@ -312,3 +312,12 @@ def test_edge_settings_load(tmp_path):
         tmp_path, 'domain = "example.com"\ncdn = true\nwaf = true\nwaf_mode = "block"\nwaf_rate_limit = 300\n'
     )
     assert (s.cdn, s.waf, s.waf_mode, s.waf_rate_limit) == (True, True, "block", 300)
+
+
+def test_secret_key_arn_reaches_the_base_stack_and_a_bad_one_is_refused(tmp_path):
+    assert _load(tmp_path, 'domain = "example.com"\n').base_parameters()["SecretArn"] == ""
+    kept = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:Secret-AbCdEf"
+    s = _load(tmp_path, f'domain = "example.com"\nsecret_key_arn = "{kept}"\n')
+    assert s.base_parameters()["SecretArn"] == kept
+    with pytest.raises(ConfigError, match="setting 'secret_key_arn'"):
+        _load(tmp_path, 'domain = "example.com"\nsecret_key_arn = "Secret-AbCdEf"\n')

@@ -85,6 +85,7 @@ def test_destroy_plan_names_what_is_kept_and_how_to_remove_it():
         "Parameters": [
             {"ParameterKey": "HostedZoneId", "ParameterValue": "Z0123"},
             {"ParameterKey": "CertificateArn", "ParameterValue": ""},
+            {"ParameterKey": "SecretArn", "ParameterValue": "arn:aws:secretsmanager:eu-west-1:1:secret:k"},
         ],
     }
     resources = [
@@ -110,7 +111,24 @@ def test_destroy_plan_names_what_is_kept_and_how_to_remove_it():
         "aws s3 rb s3://b --force --region eu-west-1",
         "aws logs delete-log-group --log-group-name /l --region eu-west-1",
         "aws route53 delete-hosted-zone --id Z0123  (after deleting its records other than NS/SOA)",
+        "aws secretsmanager delete-secret --secret-id arn:aws:secretsmanager:eu-west-1:1:secret:k"
+        " --region eu-west-1",
     ]
+
+
+def test_destroy_plan_says_how_a_new_stack_keeps_the_sessions():
+    secret = {"ResourceType": "AWS::SecretsManager::Secret", "PhysicalResourceId": "arn:aws:secretsmanager:x"}
+    plan = operations.destroy_plan(
+        region="eu-west-1",
+        base_name="app-prod",
+        base_stack={"StackStatus": "UPDATE_COMPLETE", "Parameters": []},
+        base_resources=[secret],
+        service_name="app-prod-www",
+        service_stack=None,
+    )
+    (kept,) = plan.retained
+    assert kept.identifier == "arn:aws:secretsmanager:x"
+    assert "set secret_key_arn to it" in kept.what
 
 
 def test_the_retained_types_are_exactly_what_the_base_template_keeps():

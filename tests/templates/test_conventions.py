@@ -22,6 +22,8 @@ BASE_PARAMETERS = set(
 BASE_EXTRA_PARAMETERS = {"RepositoryName"}
 # edge (issue 14): CloudFront in front; deploy.py fills them in the second wave (docs/architecture.md).
 BASE_EXTRA_PARAMETERS |= {"EnableCdn", "CdnCertificateArn", "CloudFrontPrefixListId", "WebAclArn"}
+# Reusing the kept Flask secret key (issue 11).
+BASE_EXTRA_PARAMETERS |= {"SecretArn"}
 BASE_OUTPUTS = set(
     """
     DomainName HostedZoneId NameServers VpcId PublicSubnets PrivateSubnets TaskSubnets

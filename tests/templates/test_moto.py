@@ -235,3 +235,13 @@ def test_the_prefix_list_counts_as_its_weight_against_the_rule_quota_in_moto(exi
             crowded,
             base_values(zone, certificate, EnableCdn="true", CloudFrontPrefixListId=cloudfront_prefix_list()),
         )
+
+
+def test_a_base_stack_created_again_with_the_kept_secret_reuses_it_in_moto(existing_zone_and_certificate):
+    zone, certificate = existing_zone_and_certificate
+    secrets = boto3.client("secretsmanager")
+    kept = secrets.create_secret(Name="kept-by-a-deleted-stack", SecretString="k" * 64)["ARN"]
+    cfn = boto3.client("cloudformation")
+    base = create(cfn, "flaskcom-prod", BASE.read_text(), base_values(zone, certificate, SecretArn=kept))
+    assert base["SecretArn"] == kept
+    assert [s["ARN"] for s in secrets.list_secrets()["SecretList"]] == [kept]  # no new key

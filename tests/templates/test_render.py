@@ -347,3 +347,22 @@ def test_the_task_role_trusts_only_this_accounts_tasks_and_the_execution_role_as
         (statement,) = rendered.properties(role)["AssumeRolePolicyDocument"]["Statement"]
         assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
         assert statement["Action"] == "sts:AssumeRole"
+
+
+def test_without_secret_arn_the_stack_generates_the_key_and_keeps_it(base_template):
+    base = render(base_template, **DOMAIN)
+    secret = base.resources["Secret"]
+    assert secret["DeletionPolicy"] == secret["UpdateReplacePolicy"] == "Retain"
+    assert "GenerateSecretString" in secret["Properties"]
+    assert base.outputs["SecretArn"]["Value"] == {"Ref": "Secret"}
+    policy = base.properties("TaskExecutionRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    assert next(s for s in policy if s["Sid"] == "ReadThisSecret")["Resource"] == {"Ref": "Secret"}
+
+
+def test_with_secret_arn_the_kept_key_is_reused_and_no_new_one_is_made(base_template):
+    kept = "arn:aws:secretsmanager:us-east-1:123456789012:secret:Secret-AbCdEf"
+    base = render(base_template, **DOMAIN, SecretArn=kept)
+    assert base.of_type("AWS::SecretsManager::Secret") == {}
+    assert base.value(base.outputs["SecretArn"]["Value"]) == kept
+    policy = base.properties("TaskExecutionRole")["Policies"][0]["PolicyDocument"]["Statement"]
+    assert base.value(next(s for s in policy if s["Sid"] == "ReadThisSecret")["Resource"]) == kept
