@@ -183,15 +183,23 @@ def test_workers_follow_the_cpu_quota_not_the_host_cores(site_image):
         remove_container(container)
 
 
-def test_the_final_image_has_no_build_tools_and_no_apt_lists(site_image):
-    found = subprocess.run(
-        ["docker", "run", "--rm", "--entrypoint", "sh", site_image, "-c",
-         "for tool in gcc cc make pip pip3 apt-get; do command -v $tool; done; "
-         "ls /opt/venv/bin | grep -i pip; ls /var/lib/apt/lists"],
+def words_printed_in(image: str, script: str) -> list[str]:
+    """What a shell script prints in a fresh container of the image (as its user), split in words."""
+    result = subprocess.run(
+        ["docker", "run", "--rm", "--entrypoint", "sh", image, "-c", script],
         capture_output=True,
         text=True,
         check=False,
-    ).stdout.split()  # fmt: skip
+    )
+    return result.stdout.split()
+
+
+def test_the_final_image_has_no_build_tools_and_no_apt_lists(site_image):
+    found = words_printed_in(
+        site_image,
+        "for tool in gcc cc make pip pip3 apt-get; do command -v $tool; done; "
+        "ls /opt/venv/bin | grep -i pip; ls /var/lib/apt/lists",
+    )
     # apt-get is part of Debian's base and stays; pip, compilers and the package lists are gone.
     assert found == ["/usr/bin/apt-get"], found
     size = int(
@@ -228,12 +236,9 @@ def test_with_a_writable_root_as_exec_needs_the_app_user_still_writes_only_tempo
 ):
     # enable_exec makes the root filesystem writable (ECS Exec needs it). What the app's user may
     # change then: the world-writable temporary directories only, never the site, the venv or /etc.
-    found = subprocess.run(
-        ["docker", "run", "--rm", "--entrypoint", "sh", site_image, "-c",
-         "find / \\( -path /proc -o -path /sys -o -path /dev \\) -prune -o -writable -print 2>/dev/null; "
-         "find / \\( -path /proc -o -path /sys \\) -prune -o -user 10001 -print 2>/dev/null"],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout.split()  # fmt: skip
+    found = words_printed_in(
+        site_image,
+        "find / \\( -path /proc -o -path /sys -o -path /dev \\) -prune -o -writable -print 2>/dev/null; "
+        "find / \\( -path /proc -o -path /sys \\) -prune -o -user 10001 -print 2>/dev/null",
+    )
     assert set(found) == {"/tmp", "/var/tmp", "/var/lock", "/run/lock"}, found
