@@ -12,16 +12,23 @@ RUN apt-get update \
 ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
-COPY flask.com/requirements.txt /tmp/requirements.txt
+# The container's server (container/requirements.txt) and the app's own pinned dependencies
+# (deploy.toml `requirements`, passed as a build argument), resolved together.
+COPY container/requirements.txt /tmp/container-requirements.txt
+ARG APP_REQUIREMENTS=flask.com/requirements.txt
+COPY ${APP_REQUIREMENTS} /tmp/app-requirements.txt
 RUN python3 -m venv /opt/venv \
- && /opt/venv/bin/pip install --no-compile -r /tmp/requirements.txt \
+ && /opt/venv/bin/pip install --no-compile -r /tmp/container-requirements.txt -r /tmp/app-requirements.txt \
  && /opt/venv/bin/pip uninstall --yes pip setuptools
 COPY flask.com/ /app/site/
 COPY container/*.py /app/container/
 # Static files get content-hashed names beside their own (edge, issue 14: container/hash_static.py).
 RUN python3 /app/container/hash_static.py /app/site/flasksite/static
+# The app's instance folder (Flask's app.instance_path for a package in /app/site) points into /tmp,
+# the only writable path: the entrypoint creates it; it is lost when the task stops.
 # The root filesystem is read-only at run time: compile bytecode now, once.
-RUN python3 -m compileall -q -j 0 /opt/venv/lib /app/site /app/container
+RUN ln -s /tmp/instance /app/site/instance \
+ && python3 -m compileall -q -j 0 /opt/venv/lib /app/site /app/container
 
 FROM ${BASE_IMAGE}
 RUN apt-get update \
@@ -39,7 +46,8 @@ COPY container/start /app/start
 # Nothing else is written: bytecode was compiled above, logs go to stdout.
 # Environment: IMAGE_TAG (shown by /health), APP_ENV (production|local), SECRET_KEY (required in
 # production), WEB_CONCURRENCY (workers; default 2 × CPU quota + 1), DRAIN_SECONDS (stop budget,
-# default 20), ENABLE_TEST_ENDPOINTS=1 (tests and benchmarks only: /api/slow).
+# default 20), ENABLE_TEST_ENDPOINTS=1 (tests and benchmarks only: /api/slow); APP_SETTINGS_JSON and
+# APP_SECRETS_JSON (the app's [env] and secrets, expanded by the entrypoint, container/appenv.py).
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -53,6 +61,8 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["python3", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:8080/health', timeout=2)"]
 STOPSIGNAL SIGTERM
 # tini is PID 1 on Fargate too (the task definition adds no init of ECS's): it reaps every orphan in
-# the container, ECS Exec's included, and forwards ECS's SIGTERM to container/start.
-ENTRYPOINT ["/usr/bin/tini", "--"]
+# the container, ECS Exec's included, and forwards ECS's SIGTERM to the command. container/appenv.py
+# turns APP_SETTINGS_JSON and APP_SECRETS_JSON into one variable per name for every command (the
+# servers, `deploy.py run`, the release command), then execs it.
+ENTRYPOINT ["/usr/bin/tini", "--", "/usr/bin/python3", "-I", "/app/container/appenv.py"]
 CMD ["/app/start"]

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: venv local test lint bench check clean
 
-$(STAMP): requirements.txt requirements-test.txt flask.com/requirements.txt
+$(STAMP): requirements.txt requirements-test.txt flask.com/requirements.txt container/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements-test.txt

@@ -10,11 +10,11 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from . import cron
+from . import app_env, cron
 from .errors import ConfigError
 from .fargate import ARCHITECTURES, VALID_MEMORY_FOR_CPU, describe_valid_memory, is_valid_pair
 
@@ -77,6 +77,11 @@ class Settings:
     waf_rate_limit: int = 2000  # requests per IP in any 5 minutes
     # --- Reusing the kept Flask secret key (issue 11): empty generates a new one ---
     secret_key_arn: str = ""
+    # --- The app (issue 13): what the image runs, and the plain settings it gets ---
+    wsgi_app: str = "flasksite.wsgi:app"  # gunicorn's "module:variable" or "module:factory()"
+    requirements: str = "flask.com/requirements.txt"  # the app's pinned dependencies, inside flask.com/
+    release_command: str = ""  # run as a one-off task on the new image before the service moves to it
+    env: dict[str, str] = field(default_factory=dict)  # [env]: NAME -> value, for every site
 
     @property
     def base_stack_name(self) -> str:
@@ -125,7 +130,15 @@ class Settings:
             "AlarmEmail": self.alarm_email,
             "OffHoursScaleDownCron": self.off_hours_scale_down_cron,
             "OffHoursScaleUpCron": self.off_hours_scale_up_cron,
+            # --- The app (issue 13) ---
+            "AppSettings": app_env.settings_json(self.env),
         }
+
+    # --- The app (issue 13) ---
+    @property
+    def image_build_args(self) -> dict[str, str]:
+        """`docker build --build-arg`s: what the Dockerfile needs to know about the app."""
+        return {"WSGI_APP": self.wsgi_app, "APP_REQUIREMENTS": self.requirements}
 
 
 def _flag(value: bool) -> str:
@@ -247,6 +260,56 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
         _SECRET_ARN, "arn:aws:secretsmanager:us-east-1:123456789012:secret:<name>", optional=True
     ),
 }
+
+# --- The app (issue 13) ---
+# gunicorn's application syntax: a dotted module, ":", a variable or a factory call.
+_WSGI_APP = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\(.*\))?$")
+_APP_DIR = "flask.com/"  # the Dockerfile copies this folder as the app; its requirements must be in it
+
+
+def _requirements_file(raw: Any) -> str:
+    value = _text(None, "flask.com/requirements.txt")(raw)
+    path = Path(value)
+    if path.is_absolute() or ".." in path.parts or not value.startswith(_APP_DIR) or value == _APP_DIR:
+        raise ValueError(
+            f"{raw!r} must be a file inside {_APP_DIR} (the image build copies only that folder of "
+            "the app), like 'flask.com/requirements.txt'"
+        )
+    return path.as_posix()
+
+
+def _command(raw: Any) -> str:
+    import shlex
+
+    if not isinstance(raw, str):
+        raise ValueError(f"must be one string, like 'flask db upgrade', not {type(raw).__name__} {raw!r}")
+    try:
+        shlex.split(raw)
+    except ValueError as error:
+        raise ValueError(f"{raw!r} cannot be split into a command: {error}") from None
+    return raw.strip()
+
+
+def _app_settings(raw: Any) -> dict[str, str]:
+    return app_env.parse_settings(raw, where="[env]")
+
+
+def _env_table(table: Any, where: str) -> dict[str, str]:
+    try:
+        return app_env.parse_settings(table, where=where)
+    except app_env.AppEnvError as error:
+        raise ConfigError(str(error), hint=error.hint) from None
+
+
+PARSERS.update(
+    {
+        "wsgi_app": _text(_WSGI_APP, "myapp:create_app()"),
+        "requirements": _requirements_file,
+        "release_command": _command,
+        "env": _app_settings,
+    }
+)
+TABLES = ("env",)  # the keys deploy.toml may hold as [tables]
 KEYS = tuple(f.name for f in fields(Settings))
 
 
@@ -299,6 +362,8 @@ def load_settings(
         chosen = site if site is not None else _selected_site(top, later)
         source = f"[{SITES_TABLE}.{chosen}] in {file}"
         raw.update({key: (value, source) for key, value in read.sites.get(chosen, {}).items()})
+        if "env" in read.sites.get(chosen, {}):  # --- The app (issue 13): merged, not replaced ---
+            raw["env"] = ({**read.top.get("env", {}), **read.sites[chosen]["env"]}, source)
         raw.update(later if site is None else {k: v for k, v in later.items() if k != "site"})
         if site is not None:
             raw["site"] = (site, source)
@@ -337,10 +402,13 @@ def _read_toml(file: Path) -> SettingsFile:
             "own values",
             hint=f"write [{SITES_TABLE}.blog] on a line of its own, then that site's keys under it",
         )
-    top = {key: value for key, value in data.items() if not isinstance(value, dict)}
+    top = {key: value for key, value in data.items() if not isinstance(value, dict) or key in TABLES}
+    # --- The app (issue 13): [env] is checked here, where its place in the file is known ---
+    if isinstance(top.get("env"), dict):
+        top["env"] = _env_table(top["env"], f"[env] in {file}")
     sites: dict[str, dict[str, Any]] = {}
     for key, value in data.items():
-        if not isinstance(value, dict):
+        if not isinstance(value, dict) or key in TABLES:
             continue
         if key != SITES_TABLE:
             raise ConfigError(
@@ -367,6 +435,9 @@ def _site_table(file: Path, name: str, table: Any) -> dict[str, Any]:
             hint=f"rename the table, e.g. [{SITES_TABLE}.blog]",
         )
     for key, value in table.items():
+        if key in TABLES:  # --- The app (issue 13): [sites.<name>.env] extends and overrides [env] ---
+            table = {**table, key: _env_table(value, f"[{SITES_TABLE}.{name}.{key}] in {file}")}
+            continue
         if isinstance(value, dict):
             raise ConfigError(
                 f"{where}: [{SITES_TABLE}.{name}.{key}] tables are not used",
@@ -391,6 +462,8 @@ def _build(raw: dict[str, tuple[Any, str]], file: Path) -> Settings:
             )
         try:
             values[key] = PARSERS[key](value)
+        except app_env.AppEnvError as error:  # [env]: the message names the entry, the hint the fix
+            raise ConfigError(f"{source}: {error}", hint=error.hint) from None
         except ValueError as error:
             raise ConfigError(
                 f"setting {key!r} in {source}: {error}",
@@ -410,6 +483,10 @@ def _build(raw: dict[str, tuple[Any, str]], file: Path) -> Settings:
 
 
 def _check_combination(s: Settings) -> None:
+    try:
+        app_env.settings_json(s.env)
+    except app_env.AppEnvError as error:
+        raise ConfigError(str(error), hint=error.hint) from None
     if not is_valid_pair(s.cpu, s.memory):
         raise ConfigError(
             f"settings 'cpu' = {s.cpu} and 'memory' = {s.memory}: Fargate does not offer this pair",

@@ -29,6 +29,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         SESSION_COOKIE_SECURE=os.environ.get("APP_ENV", "production") == "production",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # The pattern for your own configuration: a plain setting from [env] in deploy.toml and a secret
+        # from `python3 deploy.py secret set API_TOKEN`, both plain environment variables in the task.
+        GREETING=os.environ.get("GREETING", "Hello from Flask on Fargate."),
+        API_TOKEN=os.environ.get("API_TOKEN") or None,
     )
     if test_config:
         app.config.update(test_config)

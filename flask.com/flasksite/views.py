@@ -19,6 +19,9 @@ def index():
     return render_template(
         "index.html",
         image_tag=current_app.config["IMAGE_TAG"],
+        greeting=current_app.config["GREETING"],
+        # Only whether the secret is there: a page must never show a secret's value.
+        api_token_set=bool(current_app.config["API_TOKEN"]),
         canonical_url=url_for("site.index", _external=True),
     )
 

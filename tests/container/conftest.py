@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import http.client
+import os
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pytest
@@ -77,12 +79,21 @@ def site_image():
 
 
 def start_container(
-    image: str, *extra_env: str, read_only: bool = True, cpus: str | None = None, init: bool = False
+    image: str,
+    *extra_env: str,
+    read_only: bool = True,
+    cpus: str | None = None,
+    init: bool = False,
+    env_by_name: Mapping[str, str] | None = None,
 ) -> Container:
+    """`env_by_name` reaches the container by name only (`--env NAME`), its values through docker's
+    own environment, as deploy.py passes secrets: never in argv."""
     name = unique_name("flaskcom-test")
     argv = ["docker", "run", "--detach", "--name", name, "--publish", "127.0.0.1::8080"]
     if init:
         argv.append("--init")  # what ECS's initProcessEnabled does: its own init as PID 1
+    for variable in env_by_name or {}:
+        argv += ["--env", variable]
     if cpus:
         argv += ["--cpus", cpus]  # a cgroup CPU quota, as Fargate sets one
     if read_only:
@@ -90,7 +101,9 @@ def start_container(
     for variable in ("SECRET_KEY=test-only-secret", "IMAGE_TAG=test-tag", *extra_env):
         argv += ["--env", variable]
     started_at = time.monotonic()
-    subprocess.run([*argv, image], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*argv, image], check=True, stdout=subprocess.DEVNULL, env={**os.environ, **(env_by_name or {})}
+    )
     port_line = subprocess.run(
         ["docker", "port", name, "8080/tcp"], capture_output=True, text=True, check=True
     ).stdout.splitlines()[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -21,7 +22,7 @@ def test_every_field_has_a_parser_and_is_documented_in_the_example():
     example = Settings.__module__ and __import__("pathlib").Path(__file__).parents[2] / "deploy.toml.example"
     text = example.read_text()
     for key in KEYS:
-        assert f"\n{key} = " in text or f"\n# {key} = " in text, key
+        assert f"\n{key} = " in text or f"\n# {key} = " in text or f"\n[{key}]\n" in text, key
 
 
 def test_defaults_and_stack_names(tmp_path):
@@ -45,6 +46,7 @@ def test_defaults_and_stack_names(tmp_path):
         "AlarmEmail": "",
         "OffHoursScaleDownCron": "",
         "OffHoursScaleUpCron": "",
+        "AppSettings": "{}",
     }
 
 
@@ -263,11 +265,6 @@ def test_a_site_without_a_table_takes_the_top_level_keys(tmp_path):
             "[sites.Blog] in {file}: 'Blog' is not a site name",
             "rename the table",
         ),
-        (
-            '[sites.blog.env]\nX = "1"\n',
-            "[sites.blog] in {file}: [sites.blog.env] tables are not used",
-            "put",
-        ),
         ("sites = 3\n", "{file}: sites is not a setting", "write [sites.blog]"),
         ("[sites]\nblog = 3\n", "{file}: sites.blog is not a table", "write [sites.blog]"),
     ],
@@ -321,3 +318,125 @@ def test_secret_key_arn_reaches_the_base_stack_and_a_bad_one_is_refused(tmp_path
     assert s.base_parameters()["SecretArn"] == kept
     with pytest.raises(ConfigError, match="setting 'secret_key_arn'"):
         _load(tmp_path, 'domain = "example.com"\nsecret_key_arn = "Secret-AbCdEf"\n')
+
+
+# --- The app (issue 13): [env], wsgi_app, requirements, release_command ---
+
+
+def test_env_reaches_the_service_stack_as_one_compact_json_parameter(tmp_path):
+    s = _load(tmp_path, 'domain = "example.com"\n[env]\nMAIL_SERVER = "smtp.example.com"\nFEATURE_X = "on"\n')
+    assert s.env == {"MAIL_SERVER": "smtp.example.com", "FEATURE_X": "on"}
+    assert s.service_parameters("t")["AppSettings"] == '{"FEATURE_X":"on","MAIL_SERVER":"smtp.example.com"}'
+
+
+def test_the_example_file_loads_and_its_setting_is_a_plain_string(tmp_path):
+    example = Path(__file__).parents[2] / "deploy.toml.example"
+    s = load_settings(example, env={})
+    assert s.env == {"GREETING": "Hello from deploy.toml."}
+    assert (s.wsgi_app, s.requirements, s.release_command) == (
+        "flasksite.wsgi:app",
+        "flask.com/requirements.txt",
+        "",
+    )
+
+
+def test_the_image_build_args_name_the_app_and_its_requirements(tmp_path):
+    s = _load(tmp_path, 'domain = "example.com"\nwsgi_app = "shop:create_app()"\n'
+              'requirements = "flask.com/shop/requirements.txt"\n')  # fmt: skip
+    assert s.image_build_args == {
+        "WSGI_APP": "shop:create_app()",
+        "APP_REQUIREMENTS": "flask.com/shop/requirements.txt",
+    }
+
+
+def test_a_release_command_is_kept_as_written(tmp_path):
+    s = _load(tmp_path, 'domain = "example.com"\nrelease_command = "flask --app shop db upgrade"\n')
+    assert s.release_command == "flask --app shop db upgrade"
+
+
+ENV_HEADER = 'domain = "example.com"\n[env]\n'
+IN_ENV = "[env] in {file}: "
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "hint"),
+    [
+        pytest.param(ENV_HEADER + 'mail_server = "x"\n', IN_ENV + "'mail_server' is not a valid setting name",
+                     "rename it, e.g. MAIL_SERVER", id="bad-name"),
+        pytest.param(ENV_HEADER + '"9LIVES" = "x"\n', IN_ENV + "'9LIVES' is not a valid setting name",
+                     "rename it, e.g. _9LIVES", id="leading-digit"),
+        pytest.param(ENV_HEADER + 'APP_ENV = "local"\n', IN_ENV + "APP_ENV belongs to the container",
+                     "choose another name", id="reserved-name"),
+        pytest.param(ENV_HEADER + 'AWS_REGION = "x"\n', IN_ENV + "AWS_REGION belongs to the container",
+                     "choose another name", id="reserved-prefix"),
+        pytest.param(ENV_HEADER + 'SECRET_KEY = "dev"\n', IN_ENV + "SECRET_KEY belongs to the container",
+                     "choose another name", id="secret-key-is-the-image-s"),
+        pytest.param(ENV_HEADER + 'DB_PASSWORD = "hunter2"\n', IN_ENV + "DB_PASSWORD looks like a secret",
+                     "python3 deploy.py secret set DB_PASSWORD", id="password"),
+        pytest.param(ENV_HEADER + 'GITHUB_TOKEN = "x"\n', IN_ENV + "GITHUB_TOKEN looks like a secret",
+                     "python3 deploy.py secret set GITHUB_TOKEN", id="token"),
+        pytest.param(ENV_HEADER + 'STRIPE_KEY = "x"\n', IN_ENV + "STRIPE_KEY looks like a secret",
+                     "python3 deploy.py secret set STRIPE_KEY", id="key-suffix"),
+        pytest.param(ENV_HEADER + 'CLIENT_SECRET_ID = "x"\n', IN_ENV + "CLIENT_SECRET_ID looks like a secret",
+                     "python3 deploy.py secret set CLIENT_SECRET_ID", id="secret-inside"),
+        pytest.param(ENV_HEADER + "WORKERS = 3\n", IN_ENV + "WORKERS = 3 is not a string",
+                     'quote it: WORKERS = "3"', id="not-a-string"),
+        pytest.param(ENV_HEADER + 'BIG = "' + "x" * 5000 + '"\n', "[env] is 5010 bytes as JSON",
+                     "keep settings short", id="too-big-for-a-parameter"),
+        pytest.param('domain = "example.com"\nenv = "GREETING=hi"\n', "[env] must be a table",
+                     "write it as a TOML table", id="env-not-a-table"),
+        pytest.param('domain = "example.com"\nrelease_command = ["flask", "db", "upgrade"]\n',
+                     "setting 'release_command' in", "fix release_command", id="release-command-a-list"),
+        pytest.param('domain = "example.com"\nrelease_command = "flask \'db upgrade"\n',
+                     "cannot be split into a command", "fix release_command", id="release-command-unquoted"),
+        pytest.param('domain = "example.com"\nwsgi_app = "shop"\n', "setting 'wsgi_app'",
+                     "fix wsgi_app", id="wsgi-app-without-variable"),
+        pytest.param('domain = "example.com"\nrequirements = "requirements.txt"\n',
+                     "must be a file inside flask.com/", "fix requirements", id="requirements-outside-app"),
+        pytest.param('domain = "example.com"\nrequirements = "flask.com/../secrets.txt"\n',
+                     "must be a file inside flask.com/", "fix requirements", id="requirements-escaping"),
+    ],
+)  # fmt: skip
+def test_bad_app_settings_are_one_line_with_the_fix(tmp_path, text, message, hint):
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, text)
+    assert message.format(file=tmp_path / "deploy.toml") in raised.value.message
+    assert "\n" not in raised.value.message
+    assert hint in raised.value.hint
+
+
+def test_a_bad_env_entry_through_the_cli_exits_2_with_one_error_line(tmp_path, capsys, monkeypatch):
+    from fargate_deploy.cli import main
+
+    (tmp_path / "deploy.toml").write_text(ENV_HEADER + 'API_TOKEN = "abc"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["plan"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == (
+        "error: [env] in deploy.toml: API_TOKEN looks like a secret; "
+        "settings are stored in plain text in the stack"
+    )
+    assert (
+        err[1] == "hint: remove it from [env] in deploy.toml and run: python3 deploy.py secret set API_TOKEN"
+    )
+    assert len(err) == 2
+
+
+def test_a_site_s_env_table_extends_and_overrides_env_for_that_site_only(tmp_path):
+    text = (
+        'domain = "example.com"\n[env]\nGREETING = "hi"\nFEATURE_X = "off"\n'
+        '[sites.blog]\nhost_name = "blog.example.com"\n'
+        '[sites.blog.env]\nFEATURE_X = "on"\nBLOG_TITLE = "Notes"\n'
+    )
+    assert _load(tmp_path, text).env == {"GREETING": "hi", "FEATURE_X": "off"}
+    blog = _load(tmp_path, text, overrides={"site": "blog"})
+    assert blog.env == {"GREETING": "hi", "FEATURE_X": "on", "BLOG_TITLE": "Notes"}
+
+
+def test_a_bad_name_in_another_site_s_env_table_is_found_on_every_load(tmp_path):
+    text = 'domain = "example.com"\n[sites.blog.env]\nDB_PASSWORD = "x"\n'
+    with pytest.raises(ConfigError) as raised:
+        _load(tmp_path, text)
+    assert raised.value.message.startswith(
+        f"[sites.blog.env] in {tmp_path / 'deploy.toml'}: DB_PASSWORD looks"
+    )

@@ -111,3 +111,15 @@ def test_log_lines_are_json_with_structured_fields_kept_as_objects():
     assert entry["config"] == {"workers": 3}
     assert (entry["level"], entry["logger"]) == ("info", "gunicorn.error")
     assert entry["time"].endswith("Z")
+
+
+def test_the_home_page_shows_a_setting_and_only_whether_the_secret_is_set(monkeypatch):
+    monkeypatch.setenv("GREETING", "Hello from [env].")
+    monkeypatch.setenv("API_TOKEN", "tok-123456")
+    page = create_app({"TESTING": True, "SECRET_KEY": "x"}).test_client().get("/").get_data(as_text=True)
+    assert '<p class="greeting">Hello from [env].</p>' in page
+    assert '<strong id="api-token">set</strong>' in page
+    assert "tok-123456" not in page
+    monkeypatch.delenv("API_TOKEN")
+    page = create_app({"TESTING": True, "SECRET_KEY": "x"}).test_client().get("/").get_data(as_text=True)
+    assert '<strong id="api-token">not set</strong>' in page

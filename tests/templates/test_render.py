@@ -343,7 +343,8 @@ def test_the_task_role_trusts_only_this_accounts_tasks_and_the_execution_role_as
     # (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html).
     base = render(base_template, **DOMAIN)
     assert trust_conditions(base, "TaskExecutionRole") == [None]
-    for rendered, role in ((site, "TaskRole"), (base, "TaskExecutionRole")):
+    assert trust_conditions(site, "TaskExecutionRole") == [None]  # each site's own (issue 13)
+    for rendered, role in ((site, "TaskRole"), (base, "TaskExecutionRole"), (site, "TaskExecutionRole")):
         (statement,) = rendered.properties(role)["AssumeRolePolicyDocument"]["Statement"]
         assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
         assert statement["Action"] == "sts:AssumeRole"
@@ -366,3 +367,47 @@ def test_with_secret_arn_the_kept_key_is_reused_and_no_new_one_is_made(base_temp
     assert base.value(base.outputs["SecretArn"]["Value"]) == kept
     policy = base.properties("TaskExecutionRole")["Policies"][0]["PolicyDocument"]["Statement"]
     assert base.value(next(s for s in policy if s["Sid"] == "ReadThisSecret")["Resource"]) == kept
+
+
+# --- The app's settings and secrets (issue 13) ---
+
+SECRETS_PARAMETER_ARN = {
+    "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}"
+    ":parameter/${AWS::StackName}/secrets"
+}
+
+
+def test_settings_reach_the_task_as_one_json_parameter_and_secrets_by_reference_only(service_template):
+    service = render(service_template, **SITE, AppSettings='{"GREETING":"hi"}')
+    container = web_container(service)
+    environment = {e["Name"]: service.value(e["Value"]) for e in container["Environment"]}
+    assert environment["APP_SETTINGS_JSON"] == '{"GREETING":"hi"}'
+    secrets = {s["Name"]: s["ValueFrom"] for s in container["Secrets"]}
+    # ECS resolves the reference when a task starts; the template holds no value, only where it lives
+    # (AWS::ECS::TaskDefinition Secret, ValueFrom: "the full ARN of the parameter in the SSM Parameter
+    # Store": https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ecs-taskdefinition-secret.html).
+    assert secrets["APP_SECRETS_JSON"] == SECRETS_PARAMETER_ARN
+    assert "APP_SECRETS_JSON" not in environment
+
+
+def test_each_site_starts_its_tasks_with_its_own_execution_role(service_template):
+    service = render(service_template, **SITE)
+    assert service.properties("TaskDefinition")["ExecutionRoleArn"] == {
+        "Fn::GetAtt": ["TaskExecutionRole", "Arn"]
+    }
+    (policy,) = service.properties("TaskExecutionRole")["Policies"]
+    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+    # Exactly this site's one parameter, and only the read ECS does at task start.
+    assert statements["ReadThisSitesSecrets"]["Action"] == "ssm:GetParameters"
+    assert statements["ReadThisSitesSecrets"]["Resource"] == SECRETS_PARAMETER_ARN
+    ssm_statements = [
+        s for s in statements.values() if any(a.startswith("ssm:") for a in as_list(s["Action"]))
+    ]
+    assert ssm_statements == [statements["ReadThisSitesSecrets"]]
+    # No kms:Decrypt: the parameter uses Parameter Store's AWS-managed key (ECS task execution IAM role:
+    # https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_execution_IAM_role.html).
+    assert not any(a.startswith("kms:") for s in statements.values() for a in as_list(s["Action"]))
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
