@@ -31,6 +31,12 @@ moto would let through, this refuses it too.
 - Dynamic references {{resolve:secretsmanager:<id>:SecretString}} stay literal in moto. Resolved
   here against moto's Secrets Manager, as CloudFormation resolves them when it applies a resource
   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html).
+- AWS::CertificateManager::Certificate, AWS::WAFv2::WebACL and AWS::WAFv2::WebACLAssociation are
+  skipped by moto's CloudFormation. Modelled with moto's ACM and WAFv2 backends, with AWS's rules
+  that a CLOUDFRONT web ACL is created in us-east-1 only and that a distribution names its web ACL
+  itself (an association resource is for regional resources)
+  (https://docs.aws.amazon.com/waf/latest/developerguide/how-aws-waf-works-resources.html).
+  The certificate is requested, not validated: moto issues nothing by DNS.
 - AWS::CloudFront::Distribution is skipped by moto's CloudFormation. Modelled here by creating the
   distribution through moto's CloudFront backend from the template's DistributionConfig.
 """
@@ -41,6 +47,7 @@ import ipaddress
 import re
 from typing import Any
 
+from moto.acm.models import acm_backends
 from moto.cloudformation import models as cloudformation_models
 from moto.cloudformation import parsing
 from moto.cloudformation import responses as cloudformation_responses
@@ -56,6 +63,8 @@ from moto.ec2.models.vpcs import VPC
 from moto.elbv2.models import FakeLoadBalancer, elbv2_backends
 from moto.secretsmanager.models import secretsmanager_backends
 from moto.utilities.utils import get_partition
+from moto.wafv2.models import GLOBAL_REGION as WAF_GLOBAL_REGION
+from moto.wafv2.models import wafv2_backends
 
 _DYNAMIC_SECRET = re.compile(r"\{\{resolve:secretsmanager:(?P<id>.+?):SecretString(?P<rest>(?::[^}]*)?)\}\}")
 
@@ -343,6 +352,129 @@ class CloudFormationDistribution(CloudFormationModel):
         cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
     ) -> None:
         pass  # the stack's deletion is not what these tests look at
+
+
+class CloudFormationCertificate(CloudFormationModel):
+    def __init__(self, arn: str) -> None:
+        self.arn = arn
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::CertificateManager::Certificate"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.arn  # Ref on a certificate is its ARN
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> CloudFormationCertificate:
+        properties = cloudformation_json["Properties"]
+        arn = acm_backends[account_id][region_name].request_certificate(
+            properties["DomainName"], None, properties.get("SubjectAlternativeNames", []), tags=[]
+        )
+        return cls(arn)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        acm_backends[account_id][region_name].delete_certificate(self.arn)
+
+
+def _waf_backend(account_id: str, region_name: str, scope: str) -> Any:
+    return wafv2_backends[account_id][WAF_GLOBAL_REGION if scope == "CLOUDFRONT" else region_name]
+
+
+class CloudFormationWebAcl(CloudFormationModel):
+    def __init__(self, acl: Any, scope: str) -> None:
+        self.acl = acl
+        self.scope = scope
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::WAFv2::WebACL"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return f"{self.acl.name}|{self.acl.id}|{self.scope}"  # Ref on a web ACL: name|id|scope
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in ("Arn", "Id")
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        return {"Arn": self.acl.arn, "Id": self.acl.id}[attribute_name]
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> CloudFormationWebAcl:
+        properties = cloudformation_json["Properties"]
+        scope = properties["Scope"]
+        if scope == "CLOUDFRONT" and region_name != "us-east-1":
+            raise ValidationError(
+                message="WAFInvalidParameterException: Error reason: The scope is not valid."
+            )
+        acl = _waf_backend(account_id, region_name, scope).create_web_acl(
+            name=properties.get("Name", resource_name),
+            visibility_config=properties["VisibilityConfig"],
+            default_action=properties["DefaultAction"],
+            scope=scope,
+            description=properties.get("Description", ""),
+            tags=[],
+            rules=properties.get("Rules", []),
+            association_config=None,
+            captcha_config=None,
+            challenge_config=None,
+            custom_response_bodies=None,
+            token_domains=None,
+        )
+        return cls(acl, scope)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = _waf_backend(account_id, region_name, self.scope)
+        backend.delete_web_acl(self.acl.name, self.scope, self.acl.id, self.acl.lock_token)
+
+
+class CloudFormationWebAclAssociation(CloudFormationModel):
+    def __init__(self, resource_arn: str) -> None:
+        self.resource_arn = resource_arn
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::WAFv2::WebACLAssociation"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.resource_arn
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> CloudFormationWebAclAssociation:
+        properties = cloudformation_json["Properties"]
+        if ":global/" in properties["WebACLArn"]:
+            raise ValidationError(
+                message="WAFInvalidParameterException: a CLOUDFRONT web ACL is set in the distribution"
+            )
+        wafv2_backends[account_id][region_name].associate_web_acl(
+            properties["WebACLArn"], properties["ResourceArn"]
+        )
+        return cls(properties["ResourceArn"])
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        wafv2_backends[account_id][region_name].disassociate_web_acl(self.resource_arn)
 
 
 def install() -> None:

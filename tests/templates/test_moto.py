@@ -245,3 +245,76 @@ def test_a_base_stack_created_again_with_the_kept_secret_reuses_it_in_moto(exist
     base = create(cfn, "flaskcom-prod", BASE.read_text(), base_values(zone, certificate, SecretArn=kept))
     assert base["SecretArn"] == kept
     assert [s["ARN"] for s in secrets.list_secrets()["SecretList"]] == [kept]  # no new key
+
+
+# --- edge (issue 14): the edge stack's life in moto (its certificate and web ACL, created and deleted) --
+
+
+def edge_values(zone: str, **extra: str) -> dict[str, str]:
+    return {"DomainName": "example.com", "HostedZoneId": zone, "LoadBalancerArn": "", **extra}
+
+
+def test_the_us_east_1_edge_stack_creates_and_deletes_its_certificate_and_web_acl_in_moto(aws):
+    from fargate_deploy.cost import WAF_RULES
+    from tests.templates.render import EDGE
+
+    zone = boto3.client("route53").create_hosted_zone(Name="example.com", CallerReference="edge")[
+        "HostedZone"
+    ]
+    zone_id = zone["Id"].split("/")[-1]
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    outputs = create(
+        cfn, "flaskcom-prod-edge", EDGE.read_text(), edge_values(zone_id, EnableWaf="true", WafMode="block")
+    )
+    acm = boto3.client("acm", region_name="us-east-1")
+    certificate = acm.describe_certificate(CertificateArn=outputs["CertificateArn"])["Certificate"]
+    assert certificate["DomainName"] == "example.com"
+    assert sorted(certificate["SubjectAlternativeNames"]) == ["*.example.com", "example.com"]
+    waf = boto3.client("wafv2", region_name="us-east-1")
+    (listed,) = waf.list_web_acls(Scope="CLOUDFRONT")["WebACLs"]
+    assert listed["ARN"] == outputs["WebAclArn"] and ":global/webacl/" in outputs["WebAclArn"]
+    assert listed["Name"] == outputs["WebAclName"] == "flaskcom-prod-edge"
+    acl = waf.get_web_acl(Name=listed["Name"], Scope="CLOUDFRONT", Id=listed["Id"])["WebACL"]
+    assert tuple(rule["Name"] for rule in acl["Rules"]) == WAF_RULES
+
+    cfn.delete_stack(StackName="flaskcom-prod-edge")
+    cfn.get_waiter("stack_delete_complete").wait(StackName="flaskcom-prod-edge", WaiterConfig=FAST)
+    assert waf.list_web_acls(Scope="CLOUDFRONT")["WebACLs"] == []
+    assert acm.list_certificates()["CertificateSummaryList"] == []
+
+
+def test_a_cloudfront_web_acl_outside_us_east_1_is_refused_in_moto(aws):
+    """AWS WAF: a CLOUDFRONT web ACL is created in us-east-1, so the deployer must put the edge stack
+    there; the test process's moto refuses it elsewhere, as AWS does."""
+    from tests.templates.render import EDGE
+
+    cfn = boto3.client("cloudformation", region_name="eu-west-1")
+    with pytest.raises(Exception, match="scope is not valid"):
+        create(cfn, "flaskcom-prod-edge", EDGE.read_text(),
+               edge_values("Z0123456789ABCDEFGHIJ", EnableWaf="true", EnableCertificate="false"))  # fmt: skip
+
+
+def test_without_cloudfront_the_regional_web_acl_is_attached_to_the_load_balancer_in_moto(
+    existing_zone_and_certificate,
+):
+    from tests.templates.render import EDGE
+
+    zone, certificate = existing_zone_and_certificate
+    cfn = boto3.client("cloudformation")
+    base = create(cfn, "flaskcom-prod", BASE.read_text(), base_values(zone, certificate))
+    values = edge_values(
+        zone,
+        EnableWaf="true",
+        WafScope="REGIONAL",
+        EnableCertificate="false",
+        LoadBalancerArn=base["LoadBalancerArn"],
+    )
+    outputs = create(cfn, "flaskcom-prod-edge", EDGE.read_text(), values)
+    assert "CertificateArn" not in outputs
+    waf = boto3.client("wafv2")
+    attached = waf.get_web_acl_for_resource(ResourceArn=base["LoadBalancerArn"])["WebACL"]
+    assert attached["ARN"] == outputs["WebAclArn"]
+    cfn.delete_stack(StackName="flaskcom-prod-edge")
+    cfn.get_waiter("stack_delete_complete").wait(StackName="flaskcom-prod-edge", WaiterConfig=FAST)
+    assert "WebACL" not in waf.get_web_acl_for_resource(ResourceArn=base["LoadBalancerArn"])
+    assert waf.list_web_acls(Scope="REGIONAL")["WebACLs"] == []

@@ -97,7 +97,7 @@ def test_taskcat_lint_fails_a_broken_project(taskcat_bin, tmp_path):
 # pass them); one checkov run covers them all.
 
 
-def with_defaults(path: Path, defaults: dict[str, str], directory: Path) -> Path:
+def with_defaults(path: Path, defaults: dict[str, str], directory: Path, prefix: str = "") -> Path:
     import yaml  # PyYAML comes with cfn-lint
 
     text = path.read_text()
@@ -110,10 +110,8 @@ def with_defaults(path: Path, defaults: dict[str, str], directory: Path) -> Path
         text = (
             head + f"\n  {name}:\n    Default: {yaml.safe_dump(value).splitlines()[0]}\n" + "\n".join(lines)
         )
-    copy = (
-        directory
-        / f"{path.stem}-{'-'.join(f'{k}={v}' for k, v in defaults.items()).replace('/', '_')[:120]}.yaml"
-    )
+    name = "-".join(f"{k}={v}" for k, v in defaults.items()).replace("/", "_")[:120]
+    copy = directory / f"{prefix}{path.stem}-{name}.yaml"
     copy.write_text(text)
     return copy
 
@@ -124,30 +122,35 @@ def edge_combinations(directory: Path) -> list[Path]:
     from tests.templates.test_edge import EDGE_CERT, LOAD_BALANCER, PREFIX_LIST, WEB_ACL, ZONE
 
     copies = []
-    for cdn in (True, False):
-        for waf in (True, False):
-            settings = Settings(domain="example.com", cdn=cdn, waf=waf, waf_mode="block")
-            plan = edge.edge_plan(settings, "eu-west-1", hosted_zone_id=ZONE, load_balancer_arn=LOAD_BALANCER)
-            if plan:
-                copies.append(with_defaults(EDGE, plan.parameters, directory))
-            outputs = {"CertificateArn": EDGE_CERT, "WebAclArn": WEB_ACL}
-            base = edge.base_parameters(
-                settings, "eu-west-1", prefix_list_id=PREFIX_LIST, edge_outputs=outputs
-            )
-            copies.append(with_defaults(BASE, base, directory))
+    for region in ("eu-west-1", "us-east-1"):
+        for cdn in (True, False):
+            for waf in (True, False):
+                settings = Settings(domain="example.com", cdn=cdn, waf=waf, waf_mode="block")
+                plan = edge.edge_plan(settings, region, hosted_zone_id=ZONE, load_balancer_arn=LOAD_BALANCER)
+                if plan:
+                    copies.append(with_defaults(EDGE, plan.parameters, directory, f"{region}-"))
+                outputs = {"CertificateArn": EDGE_CERT, "WebAclArn": WEB_ACL}
+                base = edge.base_parameters(
+                    settings, region, prefix_list_id=PREFIX_LIST, edge_outputs=outputs
+                )
+                copies.append(with_defaults(BASE, base, directory, f"{region}-"))
     return copies
 
 
 def test_checkov_passes_with_each_edge_combination(checkov_bin, tmp_path):
     copies = edge_combinations(tmp_path)
-    assert len(copies) == 7  # 4 base stacks, and an edge stack for all but cdn off + waf off
+    # Per region 4 base stacks; edge stacks: eu-west-1 all but cdn off + waf off (3), us-east-1 only
+    # with a web ACL (2: its base certificate serves CloudFront).
+    assert len(copies) == 8 + 3 + 2
     result = checkov(checkov_bin, *copies)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_checkov_sees_the_distribution_when_cdn_is_on(checkov_bin, tmp_path):
     """The gate above is real: with the distribution's logging skip removed, checkov fails it."""
-    cdn_base = next(c for c in edge_combinations(tmp_path) if c.name.startswith("resources-EnableCdn=true"))
+    cdn_base = next(
+        c for c in edge_combinations(tmp_path) if c.name.startswith("eu-west-1-resources-EnableCdn=true")
+    )
     marker = "          - id: CKV_AWS_86\n"
     text = cdn_base.read_text()
     assert marker in text
