@@ -33,6 +33,7 @@ IMAGE_OWNED = (
     "USER",
     "PWD",
     "TMPDIR",
+    "FORWARDED_FOR_HOPS",  # edge (issue 14): set by the service stack, 3 behind CloudFront
 )
 # AWS_ and ECS_: what ECS and Fargate inject (credentials endpoint, region, metadata URIs);
 # GUNICORN_: the container's server settings, bound by cross-file invariants (deploy.py check).
