@@ -136,3 +136,47 @@ def _required(outputs: Mapping[str, str], key: str) -> str:
             hint=command("resources"),
         )
     return outputs[key]
+
+
+# --- the web ACL's last hour, for `status` (second wave runs the two CloudWatch calls) ---
+# AWS WAF reports its metrics in the AWS/WAFV2 namespace once a minute
+# (https://docs.aws.amazon.com/waf/latest/developerguide/waf-metrics.html); the web ACL's totals are
+# the series whose Rule dimension is ALL. The dimension set differs by scope (REGIONAL ones carry a
+# Region), so the deployer first lists the web ACL's metrics (cloudwatch list_metrics, Namespace
+# AWS/WAFV2, Dimensions WebACL=<WebAclName>; us-east-1 for CLOUDFRONT) and asks only for those.
+WAF_TOTALS = {"AllowedRequests": "allowed", "BlockedRequests": "blocked", "CountedRequests": "counted"}
+
+
+def waf_metric_queries(list_metrics: Mapping[str, Any], web_acl_name: str) -> list[dict[str, Any]]:
+    """MetricDataQueries for cloudwatch get_metric_data: the web ACL's allowed, blocked and counted
+    requests, summed over one hour (Period 3600 with StartTime an hour before EndTime)."""
+    queries = []
+    for metric in list_metrics.get("Metrics", []):
+        dimensions = {d["Name"]: d["Value"] for d in metric.get("Dimensions", [])}
+        if (
+            metric.get("MetricName") in WAF_TOTALS
+            and dimensions.get("WebACL") == web_acl_name
+            and dimensions.get("Rule") == "ALL"
+            and "RuleGroup" not in dimensions
+        ):
+            queries.append(
+                {
+                    "Id": WAF_TOTALS[metric["MetricName"]],
+                    "MetricStat": {
+                        "Metric": {k: metric[k] for k in ("Namespace", "MetricName", "Dimensions")},
+                        "Period": 3600,
+                        "Stat": "Sum",
+                    },
+                }
+            )
+    return queries
+
+
+def waf_counts(get_metric_data: Mapping[str, Any]) -> dict[str, int]:
+    """allowed / blocked / counted requests of the last hour; 0 where CloudWatch has no data point
+    (a quiet hour reports nothing)."""
+    counts = dict.fromkeys(WAF_TOTALS.values(), 0)
+    for result in get_metric_data.get("MetricDataResults", []):
+        if result.get("Id") in counts:
+            counts[result["Id"]] = int(sum(result.get("Values", [])))
+    return counts

@@ -124,3 +124,48 @@ def test_the_prefix_list_id_is_looked_up_by_name():
     assert edge.prefix_list_id(response) == "pl-0ab12cd3"
     with pytest.raises(ConfigError, match="no managed prefix list"):
         edge.prefix_list_id({"PrefixLists": response["PrefixLists"][:1]})
+
+
+# --- the web ACL's last hour (responses shaped like cloudwatch list_metrics / get_metric_data) ---
+
+
+def metric(name: str, **dimensions: str) -> dict:
+    return {
+        "Namespace": "AWS/WAFV2",
+        "MetricName": name,
+        "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+    }
+
+
+def test_waf_queries_ask_for_the_web_acls_totals_only():
+    listed = {
+        "Metrics": [
+            metric("AllowedRequests", WebACL="flaskcom-prod-edge", Rule="ALL"),
+            metric("BlockedRequests", WebACL="flaskcom-prod-edge", Rule="ALL"),
+            metric("CountedRequests", WebACL="flaskcom-prod-edge", Rule="RateLimitPerIp"),  # one rule's
+            metric("BlockedRequests", WebACL="flaskcom-prod-edge", Rule="ALL", RuleGroup="x"),
+            metric("AllowedRequests", WebACL="another-acl", Rule="ALL"),
+            metric("SampleRequests", WebACL="flaskcom-prod-edge", Rule="ALL"),
+        ]
+    }
+    queries = edge.waf_metric_queries(listed, "flaskcom-prod-edge")
+    assert [q["Id"] for q in queries] == ["allowed", "blocked"]
+    assert queries[0]["MetricStat"] == {
+        "Metric": metric("AllowedRequests", WebACL="flaskcom-prod-edge", Rule="ALL"),
+        "Period": 3600,
+        "Stat": "Sum",
+    }
+    # A REGIONAL web ACL's series carry a Region dimension: they are asked for as listed.
+    regional = {"Metrics": [metric("BlockedRequests", WebACL="w", Rule="ALL", Region="eu-west-1")]}
+    (query,) = edge.waf_metric_queries(regional, "w")
+    assert {"Name": "Region", "Value": "eu-west-1"} in query["MetricStat"]["Metric"]["Dimensions"]
+
+
+def test_waf_counts_sum_the_hour_and_a_quiet_metric_is_zero():
+    response = {
+        "MetricDataResults": [
+            {"Id": "allowed", "Label": "AllowedRequests", "Values": [1200.0], "StatusCode": "Complete"},
+            {"Id": "blocked", "Label": "BlockedRequests", "Values": [], "StatusCode": "Complete"},
+        ]
+    }
+    assert edge.waf_counts(response) == {"allowed": 1200, "blocked": 0, "counted": 0}
