@@ -298,3 +298,38 @@ class Aws:
             kwargs["nextToken"] = token
         page = self.client("logs").filter_log_events(**kwargs)
         return page["events"], page.get("nextToken")
+
+    # --- SSM Parameter Store: the app's secrets (issue 13) ---
+    # A SecureString's value crosses these two methods only. AWS's error messages can quote a request
+    # value ("Value '…' at 'value' failed to satisfy constraint"), so an error on a write keeps AWS's
+    # words with the value cut out, and drops the original exception (and its text) from the chain.
+
+    @_translated("reading parameter {0}")
+    def get_secure_parameter(self, name: str) -> dict | None:
+        """The parameter with its value decrypted, or None when it does not exist."""
+        try:
+            return self.client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]
+        except ClientError as error:
+            if error_code(error) == "ParameterNotFound":
+                return None
+            raise
+
+    def put_secure_parameter(self, name: str, value: str, *, description: str) -> int:
+        """Create or overwrite a standard-tier SecureString under the AWS-managed key; its new version."""
+        try:
+            return self.client("ssm").put_parameter(
+                Name=name,
+                Value=value,
+                Type="SecureString",
+                Tier="Standard",
+                Overwrite=True,
+                Description=description,
+            )["Version"]
+        except ClientError as error:
+            message = aws_message(error).replace(value, "<the value>")
+            raise AwsError(f"writing parameter {name}: {message}") from None
+        except BotoCoreError as error:
+            raise AwsError(
+                f"writing parameter {name}: {type(error).__name__}",
+                hint="check your AWS credentials, region and network (AWS_PROFILE, AWS_REGION)",
+            ) from None

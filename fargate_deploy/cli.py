@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 # Each command module lists its commands in COMMANDS; imported last because they import `cli`'s helpers.
-from .commands import check, cost, deploy, local, operate  # noqa: E402
+from .commands import check, cost, deploy, local, operate, secret  # noqa: E402
 
-for _module in (local, deploy, operate, cost, check):
+for _module in (local, deploy, operate, secret, cost, check):
     for _command in _module.COMMANDS:
         cli.add_command(_command)

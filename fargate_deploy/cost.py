@@ -215,20 +215,39 @@ def line_items(inputs: Inputs, prices: Prices) -> tuple[LineItem, ...]:
 
     item = priced
     return (
-        item("ALB hours", hours, "hour", p["alb_hour"]),
-        item("ALB LCU", lcu * hours, "LCU-hour", p["alb_lcu_hour"]),
-        item(f"Fargate vCPU ({kind})", vcpu_hours, "vCPU-hour", rate["vcpu_hour"]),
-        item(f"Fargate memory ({kind})", gb_hours, "GB-hour", rate["gb_hour"]),
-        item("NAT gateway hours", nats * hours, "hour", p["nat_gateway_hour"]),
-        item("NAT gateway data", nat_gb, "GB", p["nat_gateway_gb"]),
-        # one per AZ for the ALB (none behind CloudFront), one per task in a public subnet, one per NAT
-        item("Public IPv4 addresses", public_ips * hours, "IP-hour", p["public_ipv4_hour"]),
-        item("Route 53 hosted zone", 1 if inputs.creates_hosted_zone else 0, "zone", p["hosted_zone_month"]),
-        item("Secrets Manager secret", 1, "secret", p["secret_month"]),
-        item("CloudWatch Logs ingest", log_gb, "GB", p["logs_ingest_gb"]),
-        item("CloudWatch Logs storage", stored_log_gb, "GB-month", p["logs_storage_gb_month"]),
-        item("ECR storage", inputs.image_retention_count * IMAGE_GB, "GB-month", p["ecr_storage_gb_month"]),
-    ) + edge_line_items(inputs, prices)
+        (
+            item("ALB hours", hours, "hour", p["alb_hour"]),
+            item("ALB LCU", lcu * hours, "LCU-hour", p["alb_lcu_hour"]),
+            item(f"Fargate vCPU ({kind})", vcpu_hours, "vCPU-hour", rate["vcpu_hour"]),
+            item(f"Fargate memory ({kind})", gb_hours, "GB-hour", rate["gb_hour"]),
+            item("NAT gateway hours", nats * hours, "hour", p["nat_gateway_hour"]),
+            item("NAT gateway data", nat_gb, "GB", p["nat_gateway_gb"]),
+            # one per AZ for the ALB (none behind CloudFront), one per task in a public subnet, one per NAT
+            item("Public IPv4 addresses", public_ips * hours, "IP-hour", p["public_ipv4_hour"]),
+            item(
+                "Route 53 hosted zone", 1 if inputs.creates_hosted_zone else 0, "zone", p["hosted_zone_month"]
+            ),
+            item("Secrets Manager secret", 1, "secret", p["secret_month"]),
+            item("CloudWatch Logs ingest", log_gb, "GB", p["logs_ingest_gb"]),
+            item("CloudWatch Logs storage", stored_log_gb, "GB-month", p["logs_storage_gb_month"]),
+            item(
+                "ECR storage", inputs.image_retention_count * IMAGE_GB, "GB-month", p["ecr_storage_gb_month"]
+            ),
+        )
+        + edge_line_items(inputs, prices)
+        + app_secrets_line_items(inputs, prices)
+    )
+
+
+# --- The app's secrets (issue 13) ---
+APP_SECRETS_LINE = "App secrets (Parameter Store SecureString)"
+
+
+def app_secrets_line_items(inputs: Inputs, prices: Prices) -> tuple[LineItem, ...]:
+    """One standard SecureString per site holds all of that site's secrets: no charge whatever their
+    number (Secrets Manager would be `secret_month` per secret)."""
+    price = prices.table["ssm_standard_parameter_month"]
+    return (LineItem(APP_SECRETS_LINE, inputs.sites, "parameter", price, inputs.sites * price),)
 
 
 # --- edge (issue 14) ---

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from . import console, docker, images, progress, rollout
+from . import console, docker, images, progress, rollout, secret_store
 from .aws import Aws
 from .changeset import ChangeSetSummary, summarize
 from .delegation import Delegation, check_delegation
@@ -339,6 +339,9 @@ class Deployer:
                     hint=f"python3 deploy.py push --tag {image_tag}",
                 )
         self._cluster = outputs["ClusterName"]
+        # Hook (real-apps, issue 13): the task definition reads the site's secrets at every task start.
+        if secret_store.ensure_store(self.aws, self.settings):
+            console.info(f"Secrets of {self.settings.service_stack_name}: created the empty store")
         result = self.apply(
             self.settings.service_stack_name,
             "service.yaml",

@@ -63,6 +63,13 @@ def cost_command(profile, requests_per_month, **flags) -> None:
         f"{result.marginal_total:.2f} USD/month: "
         + ", ".join(f"{item.name} {item.monthly:.2f}" for item in result.marginal_site)
     )
+    # --- The app's secrets (issue 13) ---
+    console.out.print(
+        f"App secrets (python3 deploy.py secret set): "
+        f"{prices.table['ssm_standard_parameter_month']:.2f} USD per secret per month, all of a site's in "
+        f"one Parameter Store standard SecureString (Secrets Manager would be "
+        f"{prices.table['secret_month']:.2f} USD per secret per month)"
+    )
     console.out.print(
         f"Prices: {prices.region}, read {prices.read_on} ({len(prices.sources)} AWS pricing pages, "
         "fargate_deploy/prices/); assumptions in docs/costs.md. "

@@ -160,6 +160,15 @@ def test_cost_command_prints_items_total_and_marginal(no_settings, capsys):
     assert "CloudFront always-free allowance" in out and "WAF" not in out
 
 
+def test_the_app_secrets_cost_nothing_and_the_command_says_both_prices(prices, no_settings, capsys):
+    items = _by_name(estimate(LEAN_ONE_MILLION, prices).items)
+    assert items["App secrets (Parameter Store SecureString)"] == 0.0
+    assert cli.main(["cost"]) == ExitCode.DONE
+    out = capsys.readouterr().out
+    assert "App secrets (python3 deploy.py secret set): 0.00 USD per secret per month" in out
+    assert "(Secrets Manager would be 0.40 USD per secret per month)" in out
+
+
 def test_cost_command_says_when_a_spot_rate_is_estimated(no_settings, capsys):
     assert cli.main(["cost", "--profile", "lean", "--architecture", "ARM64"]) == ExitCode.DONE
     assert "ARM64 Spot, estimated" in capsys.readouterr().out
