@@ -1,6 +1,8 @@
 """The two rich consoles: data to stdout, diagnostics (progress, errors) to stderr.
 
-rich already turns colour off when the stream is not a TTY and when NO_COLOR is set.
+rich already turns colour off when the stream is not a TTY and when NO_COLOR is set. Emoji codes are
+off: AWS text is printed as AWS wrote it (a Secrets Manager ARN holds ":secret:", which rich would
+turn into an emoji, so a printed remove command would not work).
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from rich.markup import escape
 
 from .errors import DeployError
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def print_error(error: DeployError) -> None:
@@ -21,4 +23,5 @@ def print_error(error: DeployError) -> None:
 
 
 def info(message: str) -> None:
-    err.print(message)
+    """One diagnostic line, verbatim (no markup: AWS reasons hold square brackets)."""
+    err.print(message, markup=False)
