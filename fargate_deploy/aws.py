@@ -11,12 +11,34 @@ import functools
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
+from botocore import xform_name
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, WaiterError
+from botocore.parsers import ResponseParserError
 
-from .errors import AwsError
+from .errors import AccessDenied, AwsError
+from .waiting import Pace, Waited, wait_for_acceptors
+
+if TYPE_CHECKING:
+    from .reporter import Reporter
+
+# botocore's standard retry mode: throttling and transient errors are retried with backoff and a
+# retry quota, by botocore, not by us (https://docs.aws.amazon.com/boto3/latest/guide/retries.html).
+CLIENT_CONFIG = Config(retries={"mode": "standard"})
+# Error codes AWS services use for "slow down" and for "not allowed" (each service names them its way).
+THROTTLING_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+    }
+)
+ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 
 
 def aws_message(error: ClientError) -> str:
@@ -31,8 +53,36 @@ def error_code(error: ClientError) -> str:
     return error.response.get("Error", {}).get("Code", "")
 
 
+def translated_client_error(doing: str, error: ClientError) -> AwsError:
+    """A ClientError as our error, AWS's words kept; throttling and access denied get their own hint."""
+    code = error_code(error)
+    message = f"{doing}: {aws_message(error)}"
+    if code in THROTTLING_CODES:
+        return AwsError(
+            f"{message}; AWS still throttled the calls after botocore's retries",
+            hint="wait a minute, then run the command again (other tools in this account share the quota)",
+        )
+    if code in ACCESS_DENIED_CODES:
+        return AccessDenied(
+            message,
+            hint="the AWS identity in use lacks this permission: grant it, or use another (AWS_PROFILE)",
+        )
+    return AwsError(message)
+
+
+def unreadable_answer(doing: str, error: Exception) -> AwsError:
+    """AWS (or something between us and AWS: a proxy, a captive portal) answered what botocore cannot
+    read, or without what the API promises."""
+    detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return AwsError(
+        f"{doing}: the answer could not be read as the API's response ({detail})",
+        hint="run it again; if it persists, check AWS_ENDPOINT_URL and any proxy between you and AWS",
+    )
+
+
 def _translated(doing: str) -> Callable:
-    """Decorator: ClientError/BotoCoreError → AwsError('<doing>: <AWS's words>')."""
+    """Decorator: ClientError/BotoCoreError → AwsError('<doing>: <AWS's words>'); an answer botocore
+    could not parse (or that lacks a key the API promises) → AwsError saying so."""
 
     def decorate(method: Callable) -> Callable:
         @functools.wraps(method)
@@ -40,7 +90,9 @@ def _translated(doing: str) -> Callable:
             try:
                 return method(self, *args, **kwargs)
             except ClientError as error:
-                raise AwsError(f"{doing.format(*args, **kwargs)}: {aws_message(error)}") from error
+                raise translated_client_error(doing.format(*args, **kwargs), error) from error
+            except (ResponseParserError, KeyError) as error:
+                raise unreadable_answer(doing.format(*args, **kwargs), error) from error
             except WaiterError as error:
                 reason = error.last_response.get("StatusReason") if error.last_response else None
                 raise AwsError(f"{doing.format(*args, **kwargs)}: {reason or error}") from error
@@ -89,7 +141,7 @@ class Aws:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self.session.client(service)
+            self._clients[service] = self.session.client(service, config=CLIENT_CONFIG)
         return self._clients[service]
 
     @property
@@ -333,3 +385,134 @@ class Aws:
                 f"writing parameter {name}: {type(error).__name__}",
                 hint="check your AWS credentials, region and network (AWS_PROFILE, AWS_REGION)",
             ) from None
+
+    # --- the deploy engine: bounded waits, the ECS service deployment API, who we are ---
+    # (issue 12; the workflows of the second wave call these)
+
+    def wait(
+        self,
+        service: str,
+        waiter_name: str,
+        params: dict[str, Any],
+        *,
+        what: str,
+        pace: Pace,
+        reporter: Reporter | None = None,
+        describe: Callable[[dict], str] | None = None,
+        hint: str | None = None,
+    ) -> Waited:
+        """Wait by the rules of botocore's waiter `waiter_name` (its acceptors), with our clock and
+        sleep and a bound. A failure state is returned, not raised: the caller knows what it means."""
+        client = self.client(service)
+        config = client.get_waiter(waiter_name).config
+        operation = getattr(client, xform_name(config.operation))
+
+        def call() -> dict:
+            try:
+                return operation(**params)
+            except ClientError as error:
+                return error.response
+
+        try:
+            return wait_for_acceptors(
+                call,
+                config.acceptors,
+                what=what,
+                pace=pace,
+                clock=self.clock,
+                sleep=self.sleep,
+                tick=reporter.tick if reporter else None,
+                until_tick=reporter.seconds_until_heartbeat if reporter else None,
+                describe=describe,
+                hint=hint,
+            )
+        except (ResponseParserError, KeyError) as error:
+            raise unreadable_answer(f"waiting for {what}", error) from error
+        except BotoCoreError as error:
+            raise AwsError(f"waiting for {what}: {error}") from error
+
+    def wait_for_change_set(
+        self, stack_name: str, change_set_name: str, *, pace: Pace, reporter: Reporter | None = None
+    ) -> dict:
+        """The change set's first page once CloudFormation has computed it: CREATE_COMPLETE or FAILED
+        (FAILED is also how "no changes" is said; the caller reads StatusReason)."""
+        waited = self.wait(
+            "cloudformation",
+            "change_set_create_complete",
+            {"StackName": stack_name, "ChangeSetName": change_set_name},
+            what=f"change set {change_set_name} of stack {stack_name} to be computed",
+            pace=pace,
+            reporter=reporter,
+            describe=lambda response: response.get("Status") or response.get("Error", {}).get("Code", "?"),
+        )
+        if "Error" in waited.response:
+            raise AwsError(
+                f"waiting for change set {change_set_name} of stack {stack_name}: "
+                f"{waited.error_message} ({waited.error_code})"
+            )
+        return waited.response
+
+    def wait_for_stack_deleted(
+        self, stack_name: str, *, pace: Pace, reporter: Reporter | None = None
+    ) -> Waited:
+        """Wait until the stack is gone. A failure (DELETE_FAILED, or a state a delete cannot be in) is
+        returned with describe_stacks' answer; the stack's events then say which resource blocked it."""
+        return self.wait(
+            "cloudformation",
+            "stack_delete_complete",
+            {"StackName": stack_name},
+            what=f"stack {stack_name} to be deleted",
+            pace=pace,
+            reporter=reporter,
+            describe=lambda response: ",".join(s["StackStatus"] for s in response.get("Stacks", [])) or "?",
+            hint="python deploy.py status",
+        )
+
+    @_translated("reading the newest event of stack {0}")
+    def newest_stack_event_id(self, stack_name: str) -> str | None:
+        """The id of the stack's newest event (one page, not its whole history); None: no stack."""
+        try:
+            page = self.client("cloudformation").describe_stack_events(StackName=stack_name)
+        except ClientError as error:
+            if error_code(error) == "ValidationError" and "does not exist" in aws_message(error):
+                return None
+            raise
+        return page["StackEvents"][0]["EventId"] if page["StackEvents"] else None
+
+    @_translated("listing deployments of service {1}")
+    def list_service_deployments(self, cluster: str, service: str, created_after: Any = None) -> list[dict]:
+        """Service deployments (brief), newest first as ECS lists them; `created_after` narrows them
+        to those created at or after a time (a datetime)."""
+        params: dict[str, Any] = {"cluster": cluster, "service": service}
+        if created_after is not None:
+            params["createdAt"] = {"after": created_after}
+        found: list[dict] = []
+        while True:
+            page = self.client("ecs").list_service_deployments(**params)
+            found.extend(page["serviceDeployments"])
+            if not page.get("nextToken"):
+                return found
+            params["nextToken"] = page["nextToken"]
+
+    @_translated("reading service deployment {0}")
+    def describe_service_deployment(self, arn: str) -> dict:
+        answer = self.client("ecs").describe_service_deployments(serviceDeploymentArns=[arn])
+        for deployment in answer["serviceDeployments"]:
+            return deployment
+        reasons = "; ".join(
+            f"{f.get('reason', '')} {f.get('detail', '')}".strip() for f in answer["failures"]
+        )
+        raise AwsError(f"reading service deployment {arn}: {reasons or 'not found'}")
+
+    @_translated("reading service revisions")
+    def describe_service_revisions(self, arns: list[str]) -> list[dict]:
+        if not arns:
+            return []
+        return self.client("ecs").describe_service_revisions(serviceRevisionArns=arns[:20])[
+            "serviceRevisions"
+        ]
+
+    @_translated("asking AWS which account and identity these credentials belong to")
+    def caller_identity(self) -> dict:
+        """Account, Arn and UserId of the credentials in use (sts get-caller-identity needs no permission)."""
+        return self.client("sts").get_caller_identity()

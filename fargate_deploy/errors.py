@@ -35,6 +35,10 @@ class AwsError(DeployError):
     """An AWS call failed; the message keeps AWS's own words."""
 
 
+class AccessDenied(AwsError):
+    """AWS refused the call for lack of permission: never read as "not there" or "nothing to do"."""
+
+
 class DeploymentFailed(DeployError):
     """CloudFormation or ECS tried and failed."""
 

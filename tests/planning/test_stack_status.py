@@ -1,7 +1,9 @@
 import botocore.session
 import pytest
 
-from fargate_deploy.stack_status import MEANINGS, NextStep, meaning_of
+from fargate_deploy import deployer, operations, stack_status
+from fargate_deploy.errors import RefusedError
+from fargate_deploy.stack_status import MEANINGS, NextStep, Recovery, meaning_of
 
 
 def test_every_cloudformation_status_has_a_meaning():
@@ -47,3 +49,126 @@ def test_every_in_progress_status_is_busy_and_nothing_else_is():
 def test_an_unknown_status_is_an_error_not_a_guess():
     with pytest.raises(ValueError, match="FROBNICATE_COMPLETE"):
         meaning_of("FROBNICATE_COMPLETE")
+
+
+# --- the questions commands ask of a status: one map answers them all ---
+
+ALL_STATUSES = sorted(MEANINGS)
+
+
+@pytest.mark.parametrize(
+    ("status", "command"),
+    [
+        (None, "python deploy.py resources"),
+        ("REVIEW_IN_PROGRESS", "python deploy.py recover"),
+        ("CREATE_COMPLETE", None),
+        ("UPDATE_ROLLBACK_COMPLETE", None),
+        ("UPDATE_FAILED", None),
+        (
+            "UPDATE_IN_PROGRESS",
+            "python deploy.py status  (an operation is in progress; run it again when it ends)",
+        ),
+        ("ROLLBACK_COMPLETE", "python deploy.py recover"),
+        ("UPDATE_ROLLBACK_FAILED", "python deploy.py recover"),
+        ("DELETE_FAILED", "python deploy.py recover"),
+    ],
+)
+def test_next_command_for_a_status_report(status, command):
+    assert stack_status.next_command(status, missing="python deploy.py resources") == command
+
+
+@pytest.mark.parametrize(
+    ("status", "hint"),
+    [
+        (
+            "ROLLBACK_COMPLETE",
+            "python deploy.py recover (deletes the empty stack), then python deploy.py service",
+        ),
+        (
+            "CREATE_FAILED",
+            "python deploy.py recover (deletes the empty stack), then python deploy.py service",
+        ),
+        (
+            "UPDATE_ROLLBACK_FAILED",
+            "python deploy.py recover (continues the rollback), then python deploy.py service",
+        ),
+        ("UPDATE_IN_PROGRESS", "wait until it finishes, then run: python deploy.py service"),
+        ("DELETE_FAILED", "fix what blocked the delete of s, then python deploy.py recover"),
+        ("CREATE_COMPLETE", None),
+        ("UPDATE_ROLLBACK_COMPLETE", None),
+        ("REVIEW_IN_PROGRESS", None),  # a CREATE change set may reuse the empty shell
+        ("UPDATE_FAILED", None),
+        (None, None),
+    ],
+)
+def test_refusal_names_the_next_step(status, hint):
+    refused = stack_status.refusal("s", status, "service")
+    if hint is None:
+        assert refused is None
+    else:
+        assert refused.hint == hint and refused.message == f"stack s {meaning_of(status).summary} ({status})"
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (None, "CREATE"),
+        ("REVIEW_IN_PROGRESS", "CREATE"),
+        ("UPDATE_COMPLETE", "UPDATE"),
+        ("UPDATE_FAILED", "UPDATE"),
+    ],
+)
+def test_change_set_type(status, expected):
+    assert stack_status.change_set_type(status) == expected
+
+
+@pytest.mark.parametrize(
+    ("status", "action"),
+    [
+        (None, Recovery.NONE),
+        ("REVIEW_IN_PROGRESS", Recovery.DELETE),
+        ("ROLLBACK_COMPLETE", Recovery.DELETE),
+        ("DELETE_FAILED", Recovery.DELETE),
+        ("UPDATE_ROLLBACK_FAILED", Recovery.CONTINUE_ROLLBACK),
+        ("UPDATE_IN_PROGRESS", Recovery.WAIT),
+        ("UPDATE_COMPLETE", Recovery.NONE),
+    ],
+)
+def test_recovery(status, action):
+    assert stack_status.recovery(status) is action
+
+
+@pytest.mark.parametrize(
+    ("status", "executed", "finished"),
+    [
+        ("REVIEW_IN_PROGRESS", True, False),  # just executed: CREATE_IN_PROGRESS comes next
+        ("REVIEW_IN_PROGRESS", False, True),
+        ("CREATE_IN_PROGRESS", True, False),
+        ("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS", True, False),
+        ("UPDATE_ROLLBACK_COMPLETE", True, True),
+        ("CREATE_COMPLETE", True, True),
+        ("DELETE_COMPLETE", True, True),
+        (None, True, True),  # gone: a delete finished
+    ],
+)
+def test_operation_finished(status, executed, finished):
+    assert stack_status.operation_finished(status, executed_change_set=executed) is finished
+
+
+# Until the second wave switches every caller to the functions above, the two older maps must agree
+# with them on every status, so the switch changes no answer a user sees.
+@pytest.mark.parametrize("status", [None, *ALL_STATUSES])
+def test_the_one_map_answers_as_the_two_it_replaces(status):
+    stack = {"StackStatus": status} if status else None
+    old = operations.next_command_for("s", status, "python deploy.py resources")
+    assert stack_status.next_command(status, missing="python deploy.py resources") == old
+    assert stack_status.recovery(status).value == operations.recovery_for("s", stack, []).action
+    if status is None:
+        return
+    try:
+        deployer.refuse_for_status("s", status, "resources")
+        old_refusal = None
+    except RefusedError as error:
+        old_refusal = (error.message, error.hint)
+    new = stack_status.refusal("s", status, "resources")
+    assert (None if new is None else (new.message, new.hint)) == old_refusal
