@@ -8,18 +8,28 @@ hints beyond what its outcome says: the workflow turns an outcome into the comma
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import stack_events, stack_status
+from . import service_deployment, stack_events, stack_status
 from .aws import Aws
 from .errors import DeploymentFailed
 from .reporter import Reporter
+from .service_deployment import DeploymentOutcome, DeploymentState
 from .stack_events import FailedResource
 from .stack_status import StackMeaning, meaning_of
 from .waiting import Pace, WaitTimedOut, poll
 
 # --- one stack operation ---
+
+
+@dataclass(frozen=True)
+class StackPoll:
+    """What follow_stack knows at each poll, for `on_poll`."""
+
+    status: str
+    began_at: datetime.datetime | None  # the operation's first event (None until CloudFormation wrote it)
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,7 @@ class StackOutcome:
     failures: tuple[FailedResource, ...]  # CloudFormation's reasons, oldest first
     status_reason: str  # the stack's own StackStatusReason
     elapsed: float
+    began_at: datetime.datetime | None = None  # the operation's first event, on AWS's clock
 
     @property
     def succeeded(self) -> bool:
@@ -59,13 +70,14 @@ def follow_stack(
     pace: Pace,
     planned: int = 0,
     executed_change_set: bool = True,
-    on_poll: Callable[[], None] | None = None,
+    on_poll: Callable[[StackPoll], None] | None = None,
 ) -> StackOutcome:
     """Follow the operation that started after event `since_event_id` (`Aws.newest_stack_event_id`
     before it started; None for a new stack) until the stack settles or `pace.timeout` passes.
 
     Progress (rain's line) and each failed resource, as it happens, go to the reporter; `on_poll` runs
-    once per poll (the service workflow shows the ECS rollout there). A stack that vanishes was deleted.
+    once per poll with the stack's status and when the operation began (the service workflow follows
+    the ECS deployment there). A stack that vanishes was deleted.
     """
     task = f"stack {stack_name}"
     started = aws.clock()
@@ -93,7 +105,7 @@ def follow_stack(
         state["reason"] = (stack or {}).get("StackStatusReason", "")
         reporter.progress(task, progress_line(), stack=stack_name, status=state["status"])
         if on_poll is not None:
-            on_poll()
+            on_poll(StackPoll(state["status"], began_at()))
         if not stack_status.operation_finished(state["status"], executed_change_set=executed_change_set):
             return None
         return StackOutcome(
@@ -103,7 +115,11 @@ def follow_stack(
             failures=tuple(failures),
             status_reason=state["reason"],
             elapsed=aws.clock() - started,
+            began_at=began_at(),
         )
+
+    def began_at() -> datetime.datetime | None:
+        return events[0]["Timestamp"] if events else None
 
     def progress_line() -> str:
         return stack_events.tally(
@@ -129,3 +145,147 @@ def follow_stack(
         task, f"Stack {stack_name}: {outcome.status}", ok=outcome.succeeded, status=outcome.status
     )
     return outcome
+
+
+# --- the ECS deployment we started ---
+
+
+class DeploymentWatch:
+    """Follows one ECS service deployment, ours, one poll per `step()`.
+
+    Ours is found by ECS's service deployment API: the first deployment of `service` created at or
+    after `since` (when our stack operation began, on AWS's clock) that deploys `task_definition`
+    (when known; else the first created after `since`). Give `deployment_arn` when the caller started
+    it directly (UpdateService answers with currentServiceDeployment). Each step reports where it is;
+    once it ends, the outcome carries ECS's reasons: the alarm that fired, the circuit breaker, the
+    stopped tasks of this deployment only, and service events newer than `since`.
+    """
+
+    def __init__(
+        self,
+        aws: Aws,
+        reporter: Reporter,
+        *,
+        cluster: str,
+        service: str,
+        since: datetime.datetime | None = None,
+        task_definition: str | None = None,
+        deployment_arn: str | None = None,
+    ):
+        self.aws = aws
+        self.reporter = reporter
+        self.cluster = cluster
+        self.service = service
+        self.since = since
+        self.task_definition = task_definition
+        self.arn = deployment_arn
+        self.state: DeploymentState | None = None
+        self.started = aws.clock()
+        self.task = f"deployment {service}"
+
+    def line(self) -> str:
+        if self.state is not None:
+            return self.state.line()
+        return f"Service {self.service}: waiting for ECS to start the deployment"
+
+    def step(self) -> DeploymentOutcome | None:
+        """One poll: None while our deployment runs (or is not known yet), its outcome once it ended."""
+        if self.arn is None and self.since is None:
+            return None
+        newer: tuple[dict, ...] = ()
+        if self.since is not None:
+            identified = self._identify()
+            if identified.ours is None:
+                self.reporter.progress(self.task, self.line(), service=self.service)
+                return None
+            self.arn = identified.ours["serviceDeploymentArn"]
+            newer = identified.newer
+        described = self.aws.describe_service_deployment(self.arn)
+        if self.since is None:
+            self.since = described.get("createdAt")
+        self.state = service_deployment.deployment_state(described, newer)
+        self.reporter.progress(self.task, self.state.line(), service=self.service, status=self.state.status)
+        if not self.state.finished:
+            return None
+        outcome = self._outcome(described)
+        self.reporter.finish(
+            self.task, outcome.summary(), ok=outcome.exit_code == 0, phase=outcome.phase.value
+        )
+        return outcome
+
+    def _identify(self) -> service_deployment.Identified:
+        briefs = self.aws.list_service_deployments(self.cluster, self.service, created_after=self.since)
+        if self.arn is not None:
+            return service_deployment.following(briefs, self.arn)
+        revisions: dict[str, str] = {}
+        if self.task_definition:
+            arns = sorted(
+                {b["targetServiceRevisionArn"] for b in briefs if b.get("targetServiceRevisionArn")}
+            )
+            revisions = {
+                r["serviceRevisionArn"]: r.get("taskDefinition", "")
+                for r in self.aws.describe_service_revisions(arns)
+            }
+        return service_deployment.our_deployment(
+            briefs, since=self.since, task_definition=self.task_definition, revisions=revisions
+        )
+
+    def _outcome(self, described: dict) -> DeploymentOutcome:
+        stopped: tuple[str, ...] = ()
+        events: tuple[str, ...] = ()
+        if self.state is not None and self.state.phase not in (
+            service_deployment.Phase.SUCCEEDED,
+            service_deployment.Phase.SUPERSEDED,
+        ):
+            task_definition = self.task_definition or self._task_definition(described)
+            service = self.aws.describe_service(self.cluster, self.service)
+            since = self.since or described.get("createdAt")
+            events = service_deployment.failure_events(service, since=since) if since else ()
+            tasks = self.aws.describe_tasks(
+                self.cluster, self.aws.stopped_task_arns(self.cluster, self.service)
+            )
+            stopped = service_deployment.stopped_task_reasons(
+                tasks,
+                task_definition=task_definition,
+                started_by=service_deployment.ecs_deployment_id(service, task_definition, since)
+                if since
+                else None,
+                since=since,
+            )
+        return DeploymentOutcome(
+            service=self.service,
+            state=self.state,
+            stopped_tasks=stopped,
+            events=events,
+            elapsed=self.aws.clock() - self.started,
+        )
+
+    def _task_definition(self, described: dict) -> str | None:
+        revision = described.get("targetServiceRevision", {}).get("arn")
+        for found in self.aws.describe_service_revisions([revision] if revision else []):
+            return found.get("taskDefinition")
+        return None
+
+
+def follow_deployment(watch: DeploymentWatch, *, pace: Pace) -> DeploymentOutcome:
+    """Step the watch until our deployment ends, at most `pace.timeout` seconds."""
+    try:
+        return poll(
+            watch.step,
+            what=f"the ECS deployment of service {watch.service} to finish",
+            pace=pace,
+            clock=watch.aws.clock,
+            sleep=watch.aws.sleep,
+            tick=watch.reporter.tick,
+            until_tick=watch.reporter.seconds_until_heartbeat,
+            last_seen=watch.line,
+            hint="python deploy.py status (ECS goes on with the deployment; status shows where it is)",
+        )
+    except WaitTimedOut:
+        watch.reporter.finish(watch.task, watch.line(), ok=False)
+        raise
+
+
+def no_deployment(service: str) -> DeploymentOutcome:
+    """The outcome when the update changed nothing ECS deploys (the change set left the service alone)."""
+    return DeploymentOutcome(service=service, state=None)
