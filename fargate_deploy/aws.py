@@ -20,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError, WaiterError
 from botocore.parsers import ResponseParserError
 
 from .errors import AccessDenied, AwsError
+from .invocation import command
 from .waiting import Pace, Waited, wait_for_acceptors
 
 if TYPE_CHECKING:
@@ -465,7 +466,7 @@ class Aws:
             pace=pace,
             reporter=reporter,
             describe=lambda response: ",".join(s["StackStatus"] for s in response.get("Stacks", [])) or "?",
-            hint="python deploy.py status",
+            hint=command("status"),
         )
 
     @_translated("reading the newest event of stack {0}")

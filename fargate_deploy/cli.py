@@ -6,10 +6,13 @@ import sys
 import traceback
 
 import click
+from botocore.exceptions import BotoCoreError
 
 from . import console
-from .errors import DeployError, ExitCode
+from .errors import AwsError, DeployError, ExitCode
 from .invocation import PROG
+
+DEBUG = "--debug"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -21,9 +24,17 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj["debug"] = debug
 
 
+def split_debug(args: list[str]) -> tuple[bool, list[str]]:
+    """--debug is the group's option, but people type it after the subcommand too (`deploy.py up
+    --debug`): take it from anywhere before a `--` (what follows `--` belongs to another program)."""
+    end = args.index("--") if "--" in args else len(args)
+    head = [arg for arg in args[:end] if arg != DEBUG]
+    debug = len(head) != end
+    return debug, ([DEBUG] if debug else []) + head + args[end:]
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    debug = "--debug" in args
+    debug, args = split_debug(sys.argv[1:] if argv is None else list(argv))
     try:
         result = cli.main(args=args, prog_name=PROG, standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
@@ -33,11 +44,26 @@ def main(argv: list[str] | None = None) -> int:
         error.show()
         return ExitCode.REFUSED
     except DeployError as error:
-        if debug:
-            traceback.print_exc()
-        console.print_error(error)
-        return error.exit_code
+        return _failed(error, debug)
+    except BotoCoreError as error:
+        # Raised outside the Aws methods (e.g. no credentials when a client is made): still one line.
+        hint = "check your AWS credentials, region and network (AWS_PROFILE, AWS_REGION)"
+        return _failed(AwsError(f"talking to AWS: {error}", hint=hint), debug)
+    except Exception as error:  # a bug: one line, and the traceback only with --debug
+        unexpected = DeployError(
+            f"unexpected {type(error).__name__}: {error}",
+            hint=f"run it again with {DEBUG} for the traceback, and report it",
+        )
+        unexpected.exit_code = ExitCode.DEPLOYMENT_FAILED  # 1: it did not do what was asked
+        return _failed(unexpected, debug)
     return int(result or ExitCode.DONE)
+
+
+def _failed(error: DeployError, debug: bool) -> int:
+    if debug:
+        traceback.print_exc()
+    console.print_error(error)
+    return error.exit_code
 
 
 # Each command module lists its commands in COMMANDS; imported last because they import `cli`'s helpers.

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from . import service_deployment, stack_events, stack_status
 from .aws import Aws
 from .errors import DeploymentFailed
+from .invocation import command as cli_command
 from .reporter import Reporter
 from .service_deployment import DeploymentOutcome, DeploymentState
 from .stack_events import FailedResource
@@ -57,7 +58,7 @@ class StackOutcome:
         return DeploymentFailed(
             f"{command}: stack {self.stack_name} {self.meaning.summary} ({self.status})"
             + (f": {reasons}" if reasons else ""),
-            hint=f"fix the cause above, then run: python deploy.py {command}",
+            hint=f"fix the cause above, then run: {cli_command(command)}",
         )
 
 
@@ -136,7 +137,7 @@ def follow_stack(
             tick=reporter.tick,
             until_tick=reporter.seconds_until_heartbeat,
             last_seen=progress_line,
-            hint="python deploy.py status (the operation goes on in AWS; run the command again once it ends)",
+            hint=f"{cli_command('status')} (AWS goes on; run the command again when it ends)",
         )
     except WaitTimedOut:
         reporter.finish(task, progress_line(), ok=False)
@@ -279,7 +280,7 @@ def follow_deployment(watch: DeploymentWatch, *, pace: Pace) -> DeploymentOutcom
             tick=watch.reporter.tick,
             until_tick=watch.reporter.seconds_until_heartbeat,
             last_seen=watch.line,
-            hint="python deploy.py status (ECS goes on with the deployment; status shows where it is)",
+            hint=f"{cli_command('status')} (ECS goes on with the deployment; status shows where it is)",
         )
     except WaitTimedOut:
         watch.reporter.finish(watch.task, watch.line(), ok=False)

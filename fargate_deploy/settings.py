@@ -340,7 +340,7 @@ def load_settings(
     """deploy.toml (in the cwd unless `path`): its top-level keys, then the [sites.<site>] table of the
     selected site; then FLASKCOM_<KEY>; then `overrides` (CLI flags). Every site's table is checked."""
     file = Path(path) if path is not None else Path(DEFAULT_FILE)
-    if file.exists():
+    if file.exists() or file.is_symlink():  # a dangling link is said, not taken for "no file"
         read = _read_toml(file)
     elif path is not None:
         raise ConfigError(
@@ -389,13 +389,9 @@ def _selected_site(top: dict[str, tuple[Any, str]], later: dict[str, tuple[Any, 
 
 def _read_toml(file: Path) -> SettingsFile:
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        data = tomllib.loads(_settings_text(file))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"reading {file}: {error}", hint=f"fix the TOML syntax in {file}") from None
-    except OSError as error:
-        raise ConfigError(
-            f"reading {file}: {error.strerror}", hint=f"check that {file} is a readable file"
-        ) from None
     if SITES_TABLE in data and not isinstance(data[SITES_TABLE], dict):
         raise ConfigError(
             f"{file}: {SITES_TABLE} is not a setting; [{SITES_TABLE}.<name>] tables hold one site's "
@@ -419,6 +415,38 @@ def _read_toml(file: Path) -> SettingsFile:
         for name, table in value.items():
             sites[name] = _site_table(file, name, table)
     return SettingsFile(top, sites)
+
+
+def _settings_text(file: Path) -> str:
+    """The file's text, or a ConfigError that says what is wrong with the file itself: a dangling
+    link, a directory, no permission, not UTF-8 (TOML files are UTF-8: https://toml.io/en/v1.0.0)."""
+    if file.is_symlink() and not file.exists():
+        raise ConfigError(
+            f"reading {file}: it is a symbolic link to {os.readlink(file)}, which does not exist",
+            hint=f"point the link at your settings file, or replace it: cp deploy.toml.example {file}",
+        )
+    if file.is_dir():
+        raise ConfigError(
+            f"reading {file}: it is a directory, not a settings file",
+            hint="give a file with --config, or create one: cp deploy.toml.example deploy.toml",
+        )
+    try:
+        return file.read_text(encoding="utf-8")
+    except PermissionError:
+        raise ConfigError(
+            f"reading {file}: permission denied (this user may not read it)",
+            hint=f"make it readable: chmod u+r {file}",
+        ) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"reading {file}: it is not UTF-8 text (byte 0x{error.object[error.start]:02x} at offset "
+            f"{error.start})",
+            hint=f"save {file} as UTF-8 (TOML files are UTF-8)",
+        ) from None
+    except OSError as error:
+        raise ConfigError(
+            f"reading {file}: {error.strerror}", hint=f"check that {file} is a readable file"
+        ) from None
 
 
 def _site_table(file: Path, name: str, table: Any) -> dict[str, Any]:

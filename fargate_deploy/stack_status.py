@@ -18,6 +18,7 @@ import enum
 from dataclasses import dataclass
 
 from .errors import RefusedError
+from .invocation import PROG
 
 
 class NextStep(enum.Enum):
@@ -103,25 +104,23 @@ def meaning_of(status: str | None) -> StackMeaning:
 
 # --- the questions commands ask of a status ---
 
-PYTHON = "python deploy.py"
-
 # What a person runs next, for each step: in a status report (None: nothing to do), and in the hint
 # of a refused command ({command} is the refused command, {stack} the stack).
 STATUS_COMMANDS: dict[NextStep, str | None] = {
     NextStep.CREATE: None,  # the missing command (resources / service) is the caller's to name
     NextStep.UPDATE: None,
-    NextStep.WAIT: f"{PYTHON} status  (an operation is in progress; run it again when it ends)",
-    NextStep.RECREATE: f"{PYTHON} recover",
-    NextStep.CONTINUE_ROLLBACK: f"{PYTHON} recover",
-    NextStep.RETRY_DELETE: f"{PYTHON} recover",
+    NextStep.WAIT: f"{PROG} status  (an operation is in progress; run it again when it ends)",
+    NextStep.RECREATE: f"{PROG} recover",
+    NextStep.CONTINUE_ROLLBACK: f"{PROG} recover",
+    NextStep.RETRY_DELETE: f"{PROG} recover",
 }
 REFUSAL_HINTS: dict[NextStep, str | None] = {
     NextStep.CREATE: None,
     NextStep.UPDATE: None,
-    NextStep.WAIT: f"wait until it finishes, then run: {PYTHON} {{command}}",
-    NextStep.RECREATE: f"{PYTHON} recover (deletes the empty stack), then {PYTHON} {{command}}",
-    NextStep.CONTINUE_ROLLBACK: f"{PYTHON} recover (continues the rollback), then {PYTHON} {{command}}",
-    NextStep.RETRY_DELETE: f"fix what blocked the delete of {{stack}}, then {PYTHON} recover",
+    NextStep.WAIT: f"wait until it finishes, then run: {PROG} {{command}}",
+    NextStep.RECREATE: f"{PROG} recover (deletes the empty stack), then {PROG} {{command}}",
+    NextStep.CONTINUE_ROLLBACK: f"{PROG} recover (continues the rollback), then {PROG} {{command}}",
+    NextStep.RETRY_DELETE: f"fix what blocked the delete of {{stack}}, then {PROG} recover",
 }
 
 
@@ -146,13 +145,13 @@ RECOVERIES: dict[NextStep, Recovery] = {
 
 def next_command(status: str | None, *, missing: str) -> str | None:
     """What to run now for a stack in this state, for `status` (None: nothing to do). `missing` is the
-    command that creates the stack (e.g. "python deploy.py resources"). An empty shell is removed by
+    command that creates the stack (e.g. command("resources")). An empty shell is removed by
     recover (the create command would also reuse it)."""
     if status is None:
         return missing
     meaning = meaning_of(status)
     if meaning.empty_shell:
-        return f"{PYTHON} recover"
+        return f"{PROG} recover"
     return STATUS_COMMANDS[meaning.next_step]
 
 

@@ -59,7 +59,7 @@ def test_a_rolled_back_update_returns_the_status_its_meaning_and_cloudformations
         f"version (UPDATE_ROLLBACK_COMPLETE): Service (AWS::ECS::Service) UPDATE_FAILED: "
         f"{recorded.CIRCUIT_BREAKER_REASON}"
     )
-    assert error.hint == "fix the cause above, then run: python deploy.py service --tag v2"
+    assert error.hint == "fix the cause above, then run: python3 deploy.py service --tag v2"
     # The failure was printed when it happened, with the eventual consistency check only as progress.
     assert (
         f"✗ Service (AWS::ECS::Service) UPDATE_FAILED: {recorded.CIRCUIT_BREAKER_REASON}\n" in err.getvalue()
@@ -151,7 +151,7 @@ def test_the_wait_is_bounded_and_says_what_it_waited_for(cloudformation):
         f"gave up waiting for stack {name} to settle after 100s (last seen: Stack {name}: UPDATE_IN_PROGRESS "
         "– 1/2 resources done, 1 in progress (Service: waiting for ECS to settle))"
     )
-    assert raised.value.hint.startswith("python deploy.py status")
+    assert raised.value.hint.startswith("python3 deploy.py status")
     assert clock.now - recorded.START.timestamp() == 100
 
 

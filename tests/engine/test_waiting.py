@@ -70,14 +70,14 @@ def test_poll_checks_once_more_at_the_bound_then_says_what_it_waited_for():
             clock=clock,
             sleep=clock.sleep,
             last_seen=lambda: "PENDING_VALIDATION",
-            hint="python deploy.py status",
+            hint="python3 deploy.py status",
         )
     assert checks == [0, 30, 60, 75]
     assert (
         raised.value.message
         == "gave up waiting for the certificate to be issued after 75s (last seen: PENDING_VALIDATION)"
     )
-    assert raised.value.hint == "python deploy.py status"
+    assert raised.value.hint == "python3 deploy.py status"
 
 
 def test_a_long_poll_interval_still_beats_every_15_seconds_in_a_ci_log():

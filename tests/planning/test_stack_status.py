@@ -59,22 +59,22 @@ ALL_STATUSES = sorted(MEANINGS)
 @pytest.mark.parametrize(
     ("status", "command"),
     [
-        (None, "python deploy.py resources"),
-        ("REVIEW_IN_PROGRESS", "python deploy.py recover"),
+        (None, "python3 deploy.py resources"),
+        ("REVIEW_IN_PROGRESS", "python3 deploy.py recover"),
         ("CREATE_COMPLETE", None),
         ("UPDATE_ROLLBACK_COMPLETE", None),
         ("UPDATE_FAILED", None),
         (
             "UPDATE_IN_PROGRESS",
-            "python deploy.py status  (an operation is in progress; run it again when it ends)",
+            "python3 deploy.py status  (an operation is in progress; run it again when it ends)",
         ),
-        ("ROLLBACK_COMPLETE", "python deploy.py recover"),
-        ("UPDATE_ROLLBACK_FAILED", "python deploy.py recover"),
-        ("DELETE_FAILED", "python deploy.py recover"),
+        ("ROLLBACK_COMPLETE", "python3 deploy.py recover"),
+        ("UPDATE_ROLLBACK_FAILED", "python3 deploy.py recover"),
+        ("DELETE_FAILED", "python3 deploy.py recover"),
     ],
 )
 def test_next_command_for_a_status_report(status, command):
-    assert stack_status.next_command(status, missing="python deploy.py resources") == command
+    assert stack_status.next_command(status, missing="python3 deploy.py resources") == command
 
 
 @pytest.mark.parametrize(
@@ -82,18 +82,18 @@ def test_next_command_for_a_status_report(status, command):
     [
         (
             "ROLLBACK_COMPLETE",
-            "python deploy.py recover (deletes the empty stack), then python deploy.py service",
+            "python3 deploy.py recover (deletes the empty stack), then python3 deploy.py service",
         ),
         (
             "CREATE_FAILED",
-            "python deploy.py recover (deletes the empty stack), then python deploy.py service",
+            "python3 deploy.py recover (deletes the empty stack), then python3 deploy.py service",
         ),
         (
             "UPDATE_ROLLBACK_FAILED",
-            "python deploy.py recover (continues the rollback), then python deploy.py service",
+            "python3 deploy.py recover (continues the rollback), then python3 deploy.py service",
         ),
-        ("UPDATE_IN_PROGRESS", "wait until it finishes, then run: python deploy.py service"),
-        ("DELETE_FAILED", "fix what blocked the delete of s, then python deploy.py recover"),
+        ("UPDATE_IN_PROGRESS", "wait until it finishes, then run: python3 deploy.py service"),
+        ("DELETE_FAILED", "fix what blocked the delete of s, then python3 deploy.py recover"),
         ("CREATE_COMPLETE", None),
         ("UPDATE_ROLLBACK_COMPLETE", None),
         ("REVIEW_IN_PROGRESS", None),  # a CREATE change set may reuse the empty shell
@@ -160,8 +160,8 @@ def test_operation_finished(status, executed, finished):
 @pytest.mark.parametrize("status", [None, *ALL_STATUSES])
 def test_the_one_map_answers_as_the_two_it_replaces(status):
     stack = {"StackStatus": status} if status else None
-    old = operations.next_command_for("s", status, "python deploy.py resources")
-    assert stack_status.next_command(status, missing="python deploy.py resources") == old
+    old = operations.next_command_for("s", status, "python3 deploy.py resources")
+    assert stack_status.next_command(status, missing="python3 deploy.py resources") == old
     assert stack_status.recovery(status).value == operations.recovery_for("s", stack, []).action
     if status is None:
         return
