@@ -82,6 +82,19 @@ def refuse_for_status(stack_name: str, status: str, command: str) -> None:
     raise RefusedError(f"stack {stack_name} {meaning.summary} ({status})", hint=hint)
 
 
+def rollback_reasons(events: list[dict], stack_name: str) -> list[str]:
+    """Why a stack started to roll back, when no resource failed: CloudFormation puts the reason on the
+    stack's own ROLLBACK_IN_PROGRESS event, e.g. "Export <name> cannot be updated as it is in use by
+    <stack>" (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-importvalue.html)."""
+    return [
+        event["ResourceStatusReason"]
+        for event in events
+        if event.get("LogicalResourceId") == stack_name
+        and event.get("ResourceStatus", "").endswith("ROLLBACK_IN_PROGRESS")
+        and event.get("ResourceStatusReason")
+    ]
+
+
 class Deployer:
     def __init__(
         self,
@@ -181,11 +194,13 @@ class Deployer:
         last_event = self._newest_event_id(stack_name)
         self.aws.execute_change_set(stack_name, summary.change_set_name)
         started = self.aws.clock()
+        stack_reasons: list[str] = []
         with progress.StackProgress(stack_name, len(summary.rows), self.aws.clock, started) as shown:
             while True:
                 for event in self.aws.stack_events(stack_name, since_event_id=last_event):
                     last_event = event["EventId"]
                     shown.event(event)
+                    stack_reasons += rollback_reasons([event], stack_name)
                 stack = self.aws.describe_stack(stack_name)
                 status = stack["StackStatus"] if stack else "DELETE_COMPLETE"
                 shown.status = status
@@ -196,7 +211,7 @@ class Deployer:
                 self.on_stack_poll(stack_name)
                 self.aws.sleep(self.timing.stack_poll)
         if not meaning.succeeded:
-            reasons = shown.failures or [stack.get("StackStatusReason", "") if stack else ""]
+            reasons = shown.failures or stack_reasons or [stack.get("StackStatusReason", "") if stack else ""]
             extra = self.failure_details(stack_name)
             raise DeploymentFailed(
                 f"{command}: stack {stack_name} {meaning.summary} ({status}): "

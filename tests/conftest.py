@@ -8,6 +8,8 @@ import pytest
 from moto.cloudformation import parsing
 from moto.server import ThreadedMotoServer
 
+from tests import moto_as_aws
+
 REGION = "us-east-1"
 
 
@@ -42,8 +44,10 @@ def model_cloudformation_as_aws_does() -> None:
 
 @pytest.fixture(scope="session")
 def moto_server():
-    """One moto server for the session; `aws` resets its state before each test that uses it."""
+    """One moto server for the session; `aws` resets its state before each test that uses it. The AWS
+    rules moto lacks are added to it first (tests/moto_as_aws.py)."""
     model_cloudformation_as_aws_does()
+    moto_as_aws.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -15,8 +15,6 @@ from fargate_deploy.aws import Aws
 from fargate_deploy.deployer import Deployer, Timing
 from fargate_deploy.settings import load_settings
 
-from . import moto_change_sets
-
 DOMAIN = "example.com"
 
 
@@ -57,8 +55,9 @@ FAST = Timing(
 
 
 @pytest.fixture
-def moto_like_cloudformation(monkeypatch):
-    moto_change_sets.patch(monkeypatch)
+def moto_like_cloudformation():
+    """Kept for tests that ask for it: change sets behave as CloudFormation's for the whole session now
+    (tests/moto_as_aws.py)."""
 
 
 @pytest.fixture

@@ -18,9 +18,6 @@ def cli_settings(settings, monkeypatch, tmp_path):
     """The commands load these settings (moto's zone id cannot pass the file parser; see conftest)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", lambda path, overrides: settings)
-    monkeypatch.setattr(
-        "fargate_deploy.aws.Aws.enable_termination_protection", lambda self, name: None
-    )  # moto lacks it; the Stubber-backed proof is in test_moto_stacks
     return settings
 
 

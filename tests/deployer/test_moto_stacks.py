@@ -1,6 +1,6 @@
-"""resources / plan / service against the real moto server (what moto models: stacks, exports, VPC,
-load balancer, listeners, ECR). ECS state after an update is not asserted (moto does not move the
-service to the new task definition)."""
+"""resources / plan / service against the real moto server (stacks, exports, VPC, load balancer,
+listeners, ECR, the ECS service), with the AWS rules moto lacks added in the test process
+(tests/moto_as_aws.py): termination protection, a new task definition reaching the service."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import dataclasses
 import boto3
 import click
 import pytest
-from botocore.stub import Stubber
+from botocore.exceptions import ClientError
 
 from fargate_deploy import images
 from fargate_deploy.errors import ConfigError, RefusedError
@@ -22,32 +22,18 @@ from .conftest import make_deployer, put_image
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
 
 
-@pytest.fixture
-def protected(monkeypatch):
-    """moto does not implement update_termination_protection: answer it with botocore's Stubber
-    (the real API returns just the StackId)."""
-    calls = []
-
-    def enable(self, stack_name):
-        client = boto3.session.Session().client("cloudformation")
-        with Stubber(client) as stub:
-            stub.add_response(
-                "update_termination_protection",
-                {"StackId": f"arn:aws:cloudformation:us-east-1:123456789012:stack/{stack_name}/x"},
-                {"StackName": stack_name, "EnableTerminationProtection": True},
-            )
-            client.update_termination_protection(StackName=stack_name, EnableTerminationProtection=True)
-        calls.append(stack_name)
-
-    monkeypatch.setattr("fargate_deploy.aws.Aws.enable_termination_protection", enable)
-    return calls
+def protected(stack_name: str) -> bool:
+    """What DescribeStacks says of the stack's termination protection (the test process's moto
+    implements UpdateTerminationProtection and refuses to delete a protected stack: tests/moto_as_aws.py)."""
+    stack = boto3.session.Session().client("cloudformation").describe_stacks(StackName=stack_name)
+    return stack["Stacks"][0]["EnableTerminationProtection"]
 
 
-def test_resources_creates_base_stack_with_exports(aws, settings, protected):
+def test_resources_creates_base_stack_with_exports(aws, settings):
     deployer = make_deployer(settings)
     result = deployer.resources(yes=True)
     assert result.created and result.changed
-    assert protected == ["flaskcom-test"]
+    assert protected("flaskcom-test")
     session = boto3.session.Session()
     stack = session.client("cloudformation").describe_stacks(StackName="flaskcom-test")["Stacks"][0]
     assert stack["StackStatus"] == "CREATE_COMPLETE"
@@ -64,7 +50,7 @@ def test_resources_creates_base_stack_with_exports(aws, settings, protected):
     assert [r["repositoryName"] for r in repos] == [outputs["RepositoryName"]]
 
 
-def test_update_with_no_changes_is_success(aws, settings, protected):
+def test_update_with_no_changes_is_success(aws, settings):
     deployer = make_deployer(settings)
     deployer.resources(yes=True)
     again = deployer.resources(yes=True)
@@ -122,7 +108,7 @@ def test_ctrl_c_at_the_prompt_deletes_the_change_set(aws, settings):
     assert client.list_change_sets(StackName="flaskcom-test")["Summaries"] == []
 
 
-def test_service_create_then_update_with_new_tag(aws, settings, protected, monkeypatch):
+def test_service_create_then_update_with_new_tag(aws, settings, monkeypatch):
     # moto's documented knob: report this many running tasks, so the rollout reads COMPLETED.
     monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
     deployer = make_deployer(settings)
@@ -153,10 +139,20 @@ def test_service_create_then_update_with_new_tag(aws, settings, protected, monke
     params = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
     assert params["ImageTag"] == "def5678"
     assert stack["StackStatus"] == "UPDATE_COMPLETE"
-    assert protected == ["flaskcom-test", "flaskcom-test-www"]
+    assert protected("flaskcom-test") and protected("flaskcom-test-www")
+    # The service itself moved: its PRIMARY deployment runs the new task definition, with the new image.
+    (running,) = ecs.describe_services(
+        cluster=base.outputs["ClusterName"], services=[created.stack.outputs["ServiceName"]]
+    )["services"]
+    primary = next(d for d in running["deployments"] if d["status"] == "PRIMARY")
+    (container,) = ecs.describe_task_definition(taskDefinition=primary["taskDefinition"])["taskDefinition"][
+        "containerDefinitions"
+    ]
+    assert container["image"].endswith(":def5678")
+    assert primary["taskDefinition"] == updated.stack.outputs["TaskDefinitionArn"]
 
 
-def test_ecr_login_against_moto(aws, settings, protected):
+def test_ecr_login_against_moto(aws, settings):
     calls = []
     deployer = make_deployer(settings, run=lambda argv, **kw: calls.append((argv, kw)))
     deployer.ecr_login()
@@ -167,7 +163,7 @@ def test_ecr_login_against_moto(aws, settings, protected):
     assert password not in " ".join(argv) and kw["stdin"] == password
 
 
-def test_push_checks_ecr_before_building_and_verifies_after(aws, settings, protected):
+def test_push_checks_ecr_before_building_and_verifies_after(aws, settings):
     """ECR's side of push against moto: describe_images says whether the tag exists (an existing tag in
     the immutable repository is refused before any docker command); the docker steps are recorded."""
     ran = []
@@ -191,7 +187,7 @@ def test_push_checks_ecr_before_building_and_verifies_after(aws, settings, prote
     assert ran == []
 
 
-def test_push_refuses_a_dirty_tree_and_a_bad_tag(aws, settings, protected):
+def test_push_refuses_a_dirty_tree_and_a_bad_tag(aws, settings):
     ran = []
     dirty = images.parse_git_state("1a2b3c4\n", " M flask.com/app.py\n")
     deployer = make_deployer(settings, run=lambda argv, **kw: ran.append(argv), git_state=lambda: dirty)
@@ -203,7 +199,7 @@ def test_push_refuses_a_dirty_tree_and_a_bad_tag(aws, settings, protected):
     assert ran == []
 
 
-def test_up_then_up_again_reuses_the_pushed_tag(aws, settings, protected, monkeypatch, capsys):
+def test_up_then_up_again_reuses_the_pushed_tag(aws, settings, monkeypatch, capsys):
     monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
     ran = []
     repository = []
@@ -241,4 +237,22 @@ def test_a_certificate_of_another_region_is_refused_before_anything_is_created(a
         deployer.resources(yes=True)
     with pytest.raises(ConfigError, match=refused):
         deployer.plan()
+    assert deployer.aws.describe_stack("flaskcom-test") is None
+
+
+def test_a_stack_deploy_py_created_refuses_deletion_until_protection_is_lifted(aws, settings):
+    """Termination protection for real: "If a user attempts to delete a stack with termination
+    protection enabled, the deletion fails and the stack, including its status, remains unchanged"
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-protect-stacks.html)."""
+    deployer = make_deployer(settings)
+    deployer.resources(yes=True)
+    client = boto3.session.Session().client("cloudformation")
+    with pytest.raises(
+        ClientError, match=r"Stack \[flaskcom-test\] cannot be deleted while TerminationProtection"
+    ):
+        client.delete_stack(StackName="flaskcom-test")
+    assert deployer.aws.describe_stack("flaskcom-test")["StackStatus"] == "CREATE_COMPLETE"
+    deployer.aws.disable_termination_protection("flaskcom-test")
+    assert not protected("flaskcom-test")
+    client.delete_stack(StackName="flaskcom-test")
     assert deployer.aws.describe_stack("flaskcom-test") is None

@@ -17,21 +17,7 @@ from tests.deployer.conftest import (  # noqa: F401  (fixtures)
 
 
 @pytest.fixture
-def no_termination_protection_api(monkeypatch):
-    """moto does not implement update_termination_protection; record the calls instead."""
-    calls = []
-    monkeypatch.setattr(
-        "fargate_deploy.aws.Aws.enable_termination_protection", lambda self, name: calls.append(("on", name))
-    )
-    monkeypatch.setattr(
-        "fargate_deploy.aws.Aws.disable_termination_protection",
-        lambda self, name: calls.append(("off", name)),
-    )
-    return calls
-
-
-@pytest.fixture
-def cli_settings(settings, monkeypatch, tmp_path, no_termination_protection_api):  # noqa: F811
+def cli_settings(settings, monkeypatch, tmp_path):  # noqa: F811
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", lambda path, overrides: settings)
     return settings

@@ -1,7 +1,8 @@
 """status, rollback and destroy through `main([...])` against the real moto server with the real templates.
 
-moto does not move an ECS service to a new task definition (moto-notes), so the image a rollback
-deploys is asserted on the service stack's ImageTag parameter, which is what the task definition reads.
+The test process's moto moves an ECS service to the task definition an update brings (as ECS does),
+deletes a base stack's route tables with it, and implements termination protection
+(tests/moto_as_aws.py), so these tests assert what runs and what is left, not what moto happens to keep.
 """
 
 from __future__ import annotations
@@ -35,8 +36,20 @@ def deployed(aws, cli_settings, monkeypatch):
 
 
 def _image_tag() -> str:
-    stack = boto3.session.Session().client("cloudformation").describe_stacks(StackName="flaskcom-test-www")
-    return {p["ParameterKey"]: p["ParameterValue"] for p in stack["Stacks"][0]["Parameters"]}["ImageTag"]
+    """The image the service's PRIMARY deployment runs (ECS's answer, not the stack parameter)."""
+    session = boto3.session.Session()
+    outputs = {
+        o["OutputKey"]: o["OutputValue"]
+        for name in ("flaskcom-test", "flaskcom-test-www")
+        for o in session.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]["Outputs"]
+    }
+    ecs = session.client("ecs")
+    (service,) = ecs.describe_services(cluster=outputs["ClusterName"], services=[outputs["ServiceName"]])[
+        "services"
+    ]
+    primary = next(d for d in service["deployments"] if d["status"] == "PRIMARY")
+    task = ecs.describe_task_definition(taskDefinition=primary["taskDefinition"])["taskDefinition"]
+    return task["containerDefinitions"][0]["image"].rsplit(":", 1)[1]
 
 
 def test_status_json_reports_both_stacks_and_the_service(deployed, cli_settings, capsys):
@@ -51,10 +64,9 @@ def test_status_json_reports_both_stacks_and_the_service(deployed, cli_settings,
     assert report["service"]["status"] == "UPDATE_COMPLETE"
     assert report["url"] == "https://example.com"  # HostName '' → the base DomainName
     assert report["running"] == 1 and report["desired"] == 1
-    assert report["deployments"] and report["deployments"][0]["status"] == "PRIMARY"
-    # moto keeps the service on its first task definition (see module docstring); the report reads the
-    # tag from the task definition the PRIMARY deployment runs, falling back to the stack parameter.
-    assert report["image_tag"] in ("abc1234", "def5678")
+    # The second deploy's task definition reached the service: one PRIMARY deployment, on def5678.
+    assert [(d["status"], d["image_tag"]) for d in report["deployments"]] == [("PRIMARY", "def5678")]
+    assert report["image_tag"] == "def5678"
     # The same estimate `deploy.py cost` prints for these settings at the default traffic.
     from fargate_deploy import cost
 
@@ -92,30 +104,22 @@ def test_rollback_to_a_tag_not_in_ecr_lists_the_available_ones(deployed, capsys)
     assert snapshot() == before
 
 
-@pytest.mark.filterwarnings("ignore:Exception\\(DependencyViolationError\\):UserWarning")
-def test_destroy_deletes_the_service_stack_then_reports_what_moto_leaves_of_the_base(
-    deployed, no_termination_protection_api, capsys
+def test_destroy_deletes_the_service_stack_then_the_base_and_keeps_what_the_template_retains(
+    deployed, capsys
 ):
-    assert main(["destroy", "--yes"]) == 1
-    captured = capsys.readouterr()
-    err = captured.err.splitlines()
+    client = boto3.session.Session().client("cloudformation")
+    vpc_id = deployed["VpcId"]
+    assert main(["destroy", "--yes"]) == 0
+    err = capsys.readouterr().err.splitlines()
     assert "Will delete stacks, in order: flaskcom-test-www, flaskcom-test" in err
     assert "Will keep: ECR repository and its images flaskcom-test" in err
     assert any(line.startswith("Will keep: hosted zone") for line in err)
-    assert "Stack flaskcom-test-www: deleted" in err
-    client = boto3.session.Session().client("cloudformation")
+    assert err[-2:] == ["Stack flaskcom-test-www: deleted", "Stack flaskcom-test: deleted"]
     live = {s["StackName"]: s["StackStatus"] for s in client.list_stacks()["StackSummaries"]}
-    assert live["flaskcom-test-www"] == "DELETE_COMPLETE"
-    # Termination protection is lifted only after the confirmation (here --yes), stack by stack.
-    assert no_termination_protection_api[-2:] == [("off", "flaskcom-test-www"), ("off", "flaskcom-test")]
-    # What moto does not model: deleting the base stack fails with DependencyViolation on the VPC (the
-    # load balancer's network interfaces are not released) and moto then drops the stack record while
-    # leaving the resources. In AWS the stack would reach DELETE_COMPLETE. We assert the failure path:
-    # exit 1, the stack named, AWS's words kept, and the next command.
-    assert err[-2].startswith("error: destroy: stack flaskcom-test could not be deleted:")
-    assert "DependencyViolation" in err[-2]
-    assert err[-1] == "hint: fix or empty that resource, then run: python3 deploy.py destroy"
-    assert "flaskcom-test" not in live
+    assert live == {"flaskcom-test-www": "DELETE_COMPLETE", "flaskcom-test": "DELETE_COMPLETE"}
+    ec2 = boto3.session.Session().client("ec2")
+    assert ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["Vpcs"] == []
+    assert ec2.describe_route_tables(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["RouteTables"] == []
     # The retained repository and its images outlive the stacks, as the template's DeletionPolicy says.
     images = boto3.session.Session().client("ecr").describe_images(repositoryName="flaskcom-test")
     assert sorted(t for d in images["imageDetails"] for t in d["imageTags"]) == ["abc1234", "def5678"]
@@ -128,6 +132,10 @@ def test_destroy_without_a_terminal_or_yes_changes_nothing(deployed, capsys):
     assert err[-2] == "error: destroy: refusing to ask for confirmation without a terminal"
     assert err[-1] == "hint: run it in a terminal, or add --yes: python3 deploy.py destroy --yes"
     assert snapshot() == before
+    # Termination protection is lifted only after the confirmation: both stacks are still protected.
+    client = boto3.session.Session().client("cloudformation")
+    for name in ("flaskcom-test-www", "flaskcom-test"):
+        assert client.describe_stacks(StackName=name)["Stacks"][0]["EnableTerminationProtection"]
 
 
 def test_destroy_with_the_wrong_domain_typed_changes_nothing(deployed, monkeypatch, capsys):
