@@ -272,6 +272,8 @@ def test_target_group_and_service_drain_numbers(service_template, base_template)
         "MinimumHealthyPercent": 100,
         "MaximumPercent": 200,
         "DeploymentCircuitBreaker": {"Enable": True, "Rollback": True},
+        # tests/templates/test_deployment_alarms.py checks these
+        "Alarms": service["DeploymentConfiguration"]["Alarms"],
     }
     assert service["LoadBalancers"] == [
         {"ContainerName": "web", "ContainerPort": 8080, "TargetGroupArn": {"Ref": "TargetGroup"}}
