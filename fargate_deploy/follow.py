@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from . import service_deployment, stack_events, stack_status
 from .aws import Aws
@@ -62,6 +63,84 @@ class StackOutcome:
         )
 
 
+class StackWatch:
+    """Follows one stack operation, one poll per `step()`: new events (each failed resource reported
+    as it happens), the stack's status, rain's progress line."""
+
+    def __init__(
+        self,
+        aws: Aws,
+        reporter: Reporter,
+        stack_name: str,
+        *,
+        since_event_id: str | None,
+        planned: int = 0,
+        executed_change_set: bool = True,
+        on_poll: Callable[[StackPoll], None] | None = None,
+    ):
+        self.aws = aws
+        self.reporter = reporter
+        self.stack_name = stack_name
+        self.planned = planned
+        self.executed_change_set = executed_change_set
+        self.on_poll = on_poll
+        self.task = f"stack {stack_name}"
+        self.started = aws.clock()
+        self.events: list[dict] = []
+        self.failures: list[FailedResource] = []
+        self.last_event = since_event_id
+        described = aws.describe_stack(stack_name)
+        self.exists = described is not None
+        # The stack id keeps answering after a delete, when the name no longer does.
+        self.target = (described or {}).get("StackId") or stack_name
+        self.status = described["StackStatus"] if described else "DELETE_COMPLETE"
+        self.reason = ""
+
+    @property
+    def began_at(self) -> datetime.datetime | None:
+        return self.events[0]["Timestamp"] if self.events else None
+
+    def line(self) -> str:
+        return stack_events.tally(
+            self.events, stack_name=self.stack_name, status=self.status, planned=self.planned
+        ).line()
+
+    def step(self) -> StackOutcome | None:
+        new = self.aws.stack_events(self.target, since_event_id=self.last_event) if self.exists else []
+        for event in new:
+            failure = stack_events.failure_of(event)
+            if failure is not None and failure not in self.failures:
+                self.failures.append(failure)
+                self.reporter.problem(failure.line())
+            self.events.append(event)
+        if new:
+            self.last_event = new[-1]["EventId"]
+        stack = self.aws.describe_stack(self.target)
+        self.status = stack["StackStatus"] if stack else "DELETE_COMPLETE"
+        self.reason = (stack or {}).get("StackStatusReason", "")
+        self.reporter.progress(self.task, self.line(), stack=self.stack_name, status=self.status)
+        if self.on_poll is not None:
+            self.on_poll(StackPoll(self.status, self.began_at))
+        if not stack_status.operation_finished(self.status, executed_change_set=self.executed_change_set):
+            return None
+        outcome = StackOutcome(
+            stack_name=self.stack_name,
+            status=self.status,
+            meaning=meaning_of(self.status),
+            failures=tuple(self.failures),
+            status_reason=self.reason,
+            elapsed=self.aws.clock() - self.started,
+            began_at=self.began_at,
+        )
+        self.reporter.finish(
+            self.task,
+            f"Stack {self.stack_name}: {outcome.status}",
+            ok=outcome.succeeded,
+            status=outcome.status,
+        )
+        return outcome
+
+
 def follow_stack(
     aws: Aws,
     reporter: Reporter,
@@ -80,72 +159,40 @@ def follow_stack(
     once per poll with the stack's status and when the operation began (the service workflow follows
     the ECS deployment there). A stack that vanishes was deleted.
     """
-    task = f"stack {stack_name}"
-    started = aws.clock()
-    described = aws.describe_stack(stack_name)
-    # The stack id keeps answering after a delete, when the name no longer does.
-    target = described["StackId"] if described and described.get("StackId") else stack_name
-    events: list[dict] = []
-    failures: list[FailedResource] = []
-    last_event = since_event_id
-    state = {"status": described["StackStatus"] if described else "DELETE_COMPLETE", "reason": ""}
+    watch = StackWatch(
+        aws,
+        reporter,
+        stack_name,
+        since_event_id=since_event_id,
+        planned=planned,
+        executed_change_set=executed_change_set,
+        on_poll=on_poll,
+    )
+    return _until_done(
+        watch,
+        what=f"stack {stack_name} to settle",
+        pace=pace,
+        hint=f"{cli_command('status')} (AWS goes on; run the command again when it ends)",
+    )
 
-    def check() -> StackOutcome | None:
-        nonlocal last_event
-        new = aws.stack_events(target, since_event_id=last_event) if described else []
-        for event in new:
-            failure = stack_events.failure_of(event)
-            if failure is not None and failure not in failures:
-                failures.append(failure)
-                reporter.problem(failure.line())
-            events.append(event)
-        if new:
-            last_event = new[-1]["EventId"]
-        stack = aws.describe_stack(target)
-        state["status"] = stack["StackStatus"] if stack else "DELETE_COMPLETE"
-        state["reason"] = (stack or {}).get("StackStatusReason", "")
-        reporter.progress(task, progress_line(), stack=stack_name, status=state["status"])
-        if on_poll is not None:
-            on_poll(StackPoll(state["status"], began_at()))
-        if not stack_status.operation_finished(state["status"], executed_change_set=executed_change_set):
-            return None
-        return StackOutcome(
-            stack_name=stack_name,
-            status=state["status"],
-            meaning=meaning_of(state["status"]),
-            failures=tuple(failures),
-            status_reason=state["reason"],
-            elapsed=aws.clock() - started,
-            began_at=began_at(),
-        )
 
-    def began_at() -> datetime.datetime | None:
-        return events[0]["Timestamp"] if events else None
-
-    def progress_line() -> str:
-        return stack_events.tally(
-            events, stack_name=stack_name, status=state["status"], planned=planned
-        ).line()
-
+def _until_done(watch: StackWatch | DeploymentWatch, *, what: str, pace: Pace, hint: str) -> Any:
+    """Step a watch until it returns its outcome, within the bound; on timeout its task ends as failed."""
     try:
-        outcome = poll(
-            check,
-            what=f"stack {stack_name} to settle",
+        return poll(
+            watch.step,
+            what=what,
             pace=pace,
-            clock=aws.clock,
-            sleep=aws.sleep,
-            tick=reporter.tick,
-            until_tick=reporter.seconds_until_heartbeat,
-            last_seen=progress_line,
-            hint=f"{cli_command('status')} (AWS goes on; run the command again when it ends)",
+            clock=watch.aws.clock,
+            sleep=watch.aws.sleep,
+            tick=watch.reporter.tick,
+            until_tick=watch.reporter.seconds_until_heartbeat,
+            last_seen=watch.line,
+            hint=hint,
         )
     except WaitTimedOut:
-        reporter.finish(task, progress_line(), ok=False)
+        watch.reporter.finish(watch.task, watch.line(), ok=False)
         raise
-    reporter.finish(
-        task, f"Stack {stack_name}: {outcome.status}", ok=outcome.succeeded, status=outcome.status
-    )
-    return outcome
 
 
 # --- the ECS deployment we started ---
@@ -270,21 +317,12 @@ class DeploymentWatch:
 
 def follow_deployment(watch: DeploymentWatch, *, pace: Pace) -> DeploymentOutcome:
     """Step the watch until our deployment ends, at most `pace.timeout` seconds."""
-    try:
-        return poll(
-            watch.step,
-            what=f"the ECS deployment of service {watch.service} to finish",
-            pace=pace,
-            clock=watch.aws.clock,
-            sleep=watch.aws.sleep,
-            tick=watch.reporter.tick,
-            until_tick=watch.reporter.seconds_until_heartbeat,
-            last_seen=watch.line,
-            hint=f"{cli_command('status')} (ECS goes on with the deployment; status shows where it is)",
-        )
-    except WaitTimedOut:
-        watch.reporter.finish(watch.task, watch.line(), ok=False)
-        raise
+    return _until_done(
+        watch,
+        what=f"the ECS deployment of service {watch.service} to finish",
+        pace=pace,
+        hint=f"{cli_command('status')} (ECS goes on with the deployment; status shows where it is)",
+    )
 
 
 def no_deployment(service: str) -> DeploymentOutcome:

@@ -182,16 +182,20 @@ def timestamp(at: float) -> str:
     return datetime.datetime.fromtimestamp(at, tz=datetime.UTC).strftime("%H:%M:%S")
 
 
-# --- plain lines (CI logs, pipes) ---
-
-
-class PlainReporter(Reporter):
-    """One timestamped line per change of state on stderr, data lines on stdout; no colour."""
+class _StreamReporter(Reporter):
+    """A renderer that writes plain text to the two streams itself (no rich)."""
 
     def __init__(self, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None, clock=time.time):
         super().__init__(clock)
         self.stdout = stdout or sys.stdout
         self.stderr = stderr or sys.stderr
+
+
+# --- plain lines (CI logs, pipes) ---
+
+
+class PlainReporter(_StreamReporter):
+    """One timestamped line per change of state on stderr, data lines on stdout; no colour."""
 
     def _render(self, event: Event) -> None:
         self.stderr.write(f"{timestamp(event.at)} {plain_text(event)}\n")
@@ -219,13 +223,8 @@ def plain_text(event: Event) -> str:
 # --- JSON (--json) ---
 
 
-class JsonReporter(Reporter):
+class JsonReporter(_StreamReporter):
     """Events as JSON lines on stderr; the result as one JSON document on stdout."""
-
-    def __init__(self, *, stdout: IO[str] | None = None, stderr: IO[str] | None = None, clock=time.time):
-        super().__init__(clock)
-        self.stdout = stdout or sys.stdout
-        self.stderr = stderr or sys.stderr
 
     def _render(self, event: Event) -> None:
         record: dict[str, Any] = {

@@ -9,6 +9,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from .service_deployment import stopped_task_reasons
+from .stack_events import is_eventual_consistency_check
+
 # Service events worth showing a user when a rollout goes wrong.
 RELEVANT_EVENT_WORDS = (
     "unable",
@@ -24,9 +27,6 @@ RELEVANT_EVENT_WORDS = (
     "insufficient",
     "stopped",
 )
-# CloudFormation's ECS handler emits this while it waits for ECS to report steady state; it is
-# progress, not failure.
-EVENTUAL_CONSISTENCY = "eventual consistency check"
 
 
 class Phase(enum.Enum):
@@ -118,22 +118,8 @@ def target_health(descriptions: list[dict]) -> TargetHealth:
 
 
 def stopped_reasons(tasks: list[dict], task_definition: str | None = None) -> list[str]:
-    """One line per distinct reason a task stopped: stoppedReason plus the containers' reasons."""
-    lines: list[str] = []
-    for task in tasks:
-        if task_definition and task.get("taskDefinitionArn") not in (None, task_definition):
-            continue
-        reason = task.get("stoppedReason", "")
-        details = [c["reason"] for c in task.get("containers", []) if c.get("reason")]
-        exits = [
-            f"{c.get('name', 'container')} exited with {c['exitCode']}"
-            for c in task.get("containers", [])
-            if c.get("exitCode") not in (None, 0)
-        ]
-        text = "; ".join(part for part in [reason, *details, *exits] if part)
-        if text and text not in lines:
-            lines.append(text)
-    return lines
+    """One line per distinct reason a task stopped (the rule lives in service_deployment.py)."""
+    return list(stopped_task_reasons(tasks, task_definition=task_definition))
 
 
 def relevant_events(service: dict, since: object = None, limit: int = 8) -> list[str]:
@@ -152,4 +138,4 @@ def relevant_events(service: dict, since: object = None, limit: int = 8) -> list
 
 
 def is_eventual_consistency_event(reason: str | None) -> bool:
-    return bool(reason) and EVENTUAL_CONSISTENCY in reason.lower()
+    return is_eventual_consistency_check({"ResourceStatusReason": reason})
