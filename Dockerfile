@@ -22,8 +22,12 @@ RUN python3 -m venv /opt/venv \
  && /opt/venv/bin/pip uninstall --yes pip setuptools
 COPY flask.com/ /app/site/
 COPY container/*.py /app/container/
+# The app: deploy.toml `wsgi_app` ("module:variable" or "module:factory()"). Its top-level package's
+# static/ folder (Flask's default) is what nginx serves at /static/ (linked in the final stage).
+ARG WSGI_APP=flasksite.wsgi:app
 # Static files get content-hashed names beside their own (edge, issue 14: container/hash_static.py).
-RUN python3 /app/container/hash_static.py /app/site/flasksite/static
+RUN static="/app/site/${WSGI_APP%%[.:]*}/static" \
+ && if [ -d "$static" ]; then python3 /app/container/hash_static.py "$static"; fi
 # The app's instance folder (Flask's app.instance_path for a package in /app/site) points into /tmp,
 # the only writable path: the entrypoint creates it; it is lost when the task stops.
 # The root filesystem is read-only at run time: compile bytecode now, once.
@@ -40,6 +44,8 @@ COPY --from=build /app/site /app/site
 COPY --from=build /app/container /app/container
 COPY nginx.conf /app/nginx.conf
 COPY container/start /app/start
+ARG WSGI_APP=flasksite.wsgi:app
+RUN ln -s "/app/site/${WSGI_APP%%[.:]*}/static" /app/static
 
 # Writable at run time (run with --read-only): /tmp (tmpfs locally, a task volume on Fargate:
 # gunicorn's socket, nginx's pid and temp files) and /dev/shm (gunicorn's worker heartbeat files).
@@ -47,12 +53,15 @@ COPY container/start /app/start
 # Environment: IMAGE_TAG (shown by /health), APP_ENV (production|local), SECRET_KEY (required in
 # production), WEB_CONCURRENCY (workers; default 2 × CPU quota + 1), DRAIN_SECONDS (stop budget,
 # default 20), ENABLE_TEST_ENDPOINTS=1 (tests and benchmarks only: /api/slow); APP_SETTINGS_JSON and
-# APP_SECRETS_JSON (the app's [env] and secrets, expanded by the entrypoint, container/appenv.py).
+# APP_SECRETS_JSON (the app's [env] and secrets, expanded by the entrypoint, container/appenv.py);
+# WSGI_APP and APP_ROOT (what gunicorn serves, from where: container/appwsgi.py).
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     APP_ENV=production \
-    IMAGE_TAG=unknown
+    IMAGE_TAG=unknown \
+    WSGI_APP=${WSGI_APP} \
+    APP_ROOT=/app/site
 VOLUME ["/tmp"]
 USER 10001:10001
 WORKDIR /app/site

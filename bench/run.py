@@ -170,7 +170,7 @@ def bare_gunicorn(port: int, logs: Path) -> Iterator[list[int]]:
     argv = [
         str(ROOT / ".venv/bin/gunicorn"),
         "--config",
-        str(SITE / "gunicorn.conf.py"),
+        str(ROOT / "container" / "gunicorn.conf.py"),
         "flasksite.wsgi:app",
     ]
     with process(argv, logs / "gunicorn.log", env=app_env(GUNICORN_BIND=f"127.0.0.1:{port}")) as master:

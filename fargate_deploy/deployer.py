@@ -327,6 +327,7 @@ class Deployer:
             login=lambda: self.ecr_login(),
             tag_exists=lambda t: self.aws.ecr_image_exists(repository, t),
             run=self.run,
+            build_args=self.settings.image_build_args,  # hook (real-apps, issue 13): the app to build
         )
         return tag
 
@@ -509,6 +510,7 @@ def push_image(
     login: Callable[[], None],
     tag_exists: Callable[[str], bool],
     run: Callable = docker.run,
+    build_args: dict[str, str] | None = None,
 ) -> str:
     """Check → build → login → tag → push → verify. The registry, login and check are injected so the
     same steps run against ECR and against a local registry in tests."""
@@ -520,7 +522,7 @@ def push_image(
         )
     local = f"flaskcom-site:{tag}"
     console.info(f"Building {local} for {platform}")
-    run(docker.build_argv(context, local, platform=platform))
+    run(docker.build_argv(context, local, platform=platform, build_args=build_args))
     login()
     run(docker.tag_argv(local, image))
     console.info(f"Pushing {image}")

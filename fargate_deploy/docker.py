@@ -64,11 +64,16 @@ def run_argv(
     tmpfs: Sequence[str] = (),
     detach: bool = False,
     remove: bool = True,
+    interactive: bool = False,
+    command: Sequence[str] = (),
 ) -> list[str]:
-    """`env_names` are passed by name only, so their values (secrets) stay out of argv."""
+    """`env_names` are passed by name only, so their values (secrets) stay out of argv. `command`
+    replaces the image's CMD (its ENTRYPOINT still runs first); `interactive` attaches a terminal."""
     argv = ["docker", "run", "--name", name]
     if detach:
         argv.append("--detach")
+    if interactive:
+        argv += ["--interactive", "--tty"]
     if remove:
         argv.append("--rm")
     if read_only:
@@ -81,7 +86,7 @@ def run_argv(
         argv += ["--env", key]
     for key, value in (env or {}).items():
         argv += ["--env", f"{key}={value}"]
-    return argv + [image]
+    return argv + [image, *command]
 
 
 def stop_argv(name: str, timeout_seconds: int) -> list[str]:

@@ -39,7 +39,8 @@ AWS_DEFAULTS = {
 class Files:
     nginx: Path
     gunicorn: Path
-    site: Path  # the directory holding the Flask package (flask.com/)
+    site: Path  # the app's directory (flask.com/), the image's /app/site
+    container: Path  # the container's own files (container/): the entrypoint step, the app loader
     dockerfile: Path
     resources: Path
     service: Path
@@ -48,8 +49,9 @@ class Files:
     def under(cls, root: Path = ROOT) -> Files:
         return cls(
             nginx=root / "nginx.conf",
-            gunicorn=root / "flask.com" / "gunicorn.conf.py",
+            gunicorn=root / "container" / "gunicorn.conf.py",
             site=root / "flask.com",
+            container=root / "container",
             dockerfile=root / "Dockerfile",
             resources=root / "cloudformation" / "resources.yaml",
             service=root / "cloudformation" / "service.yaml",
@@ -132,28 +134,48 @@ def nginx_settings(path: Path) -> dict[str, Any]:
     }
 
 
+# The app is loaded as the image loads it (container/appwsgi.py, WSGI_APP); a Flask app's routes are
+# read from its url_map, any other WSGI app's are not known (and not checked).
 _PROBE = r"""
 import json, os, runpy, sys
-conf, site, health = sys.argv[1], sys.argv[2], sys.argv[3]
+conf, container, health = sys.argv[1], sys.argv[2], sys.argv[3]
 settings = runpy.run_path(conf)
-sys.path.insert(0, site)
-from flasksite import create_app
-app = create_app({"APP_ENV": "local", "SECRET_KEY": "invariants-check", "TESTING": True})
+endpoint, routes, app, app_error = None, None, None, None
 try:
-    endpoint, _ = app.url_map.bind("localhost").match(health, method="GET")
-except Exception:
-    endpoint = None
+    import appwsgi
+    app = appwsgi.flask_app_of(appwsgi.application)
+except BaseException as error:  # the app's own failure, SystemExit included: reported, not raised
+    app_error = str(error) if isinstance(error, SystemExit) else f"{type(error).__name__}: {error}"
+if app is not None:
+    try:
+        endpoint, _ = app.url_map.bind("localhost").match(health, method="GET")
+    except Exception:
+        endpoint = None
+    routes = sorted(r.rule for r in app.url_map.iter_rules())
 print(json.dumps({"graceful_timeout": settings["graceful_timeout"], "bind": settings["bind"],
-                  "health_endpoint": endpoint, "routes": sorted(r.rule for r in app.url_map.iter_rules())}))
+                  "health_endpoint": endpoint, "routes": routes, "app_error": app_error}))
 """
+DEFAULT_WSGI_APP = "flasksite.wsgi:app"  # Settings.wsgi_app's default
+APP_DOES_NOT_START = "the app {} does not start"
 
 
-def python_side(files: Files, health_path: str) -> dict[str, Any]:
-    """gunicorn's effective defaults and the app's routes, read in a child Python with a clean environment."""
+def python_side(
+    files: Files, health_path: str, wsgi_app: str = DEFAULT_WSGI_APP, app_environment: dict | None = None
+) -> dict[str, Any]:
+    """gunicorn's effective defaults and the app's routes, read in a child Python with a clean environment
+    plus the app's own (APP_SETTINGS_JSON, APP_SECRETS_JSON), expanded by the image's entrypoint step."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "WEB_CONCURRENCY", "APP_"))}
     env.pop("ENABLE_TEST_ENDPOINTS", None)  # the health path must be a route of the production app
+    env.update(
+        APP_ENV="local",
+        SECRET_KEY="invariants-check-" + "x" * 16,
+        APP_ROOT=str(files.site),
+        WSGI_APP=wsgi_app,
+    )
+    env.update(app_environment or {})
+    entrypoint = [sys.executable, str(files.container / "appenv.py")]
     result = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(files.gunicorn), str(files.site), health_path],
+        [*entrypoint, sys.executable, "-c", _PROBE, str(files.gunicorn), str(files.container), health_path],
         capture_output=True,
         text=True,
         env=env,
@@ -161,7 +183,7 @@ def python_side(files: Files, health_path: str) -> dict[str, Any]:
     )
     if result.returncode != 0:
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ValueError(f"cannot load gunicorn.conf.py and the Flask app: {last}")
+        raise ValueError(f"cannot load gunicorn.conf.py and the app {wsgi_app}: {last}")
     return json.loads(result.stdout)
 
 
@@ -172,7 +194,9 @@ def dockerfile_ports(path: Path) -> list[int]:
 # --- the invariants -----------------------------------------------------------------------------
 
 
-def check(files: Files | None = None) -> list[Finding]:
+def check(
+    files: Files | None = None, wsgi_app: str = DEFAULT_WSGI_APP, app_environment: dict | None = None
+) -> list[Finding]:
     """Every broken invariant as one Finding; an empty list means the files agree."""
     files = files or Files.under()
     findings: list[Finding] = []
@@ -198,9 +222,12 @@ def check(files: Files | None = None) -> list[Finding]:
     nginx = nginx_settings(files.nginx)
     health_path = target_group.get("HealthCheckPath", "/")
     try:
-        py = python_side(files, health_path)
+        py = python_side(files, health_path, wsgi_app, app_environment)
     except ValueError as error:
         return findings + [Finding(files.gunicorn, str(error))]
+
+    if py["app_error"]:
+        findings.append(Finding(files.site, f"{APP_DOES_NOT_START.format(wsgi_app)}: {py['app_error']}"))
 
     # 1. nginx must outlive the ALB's idle connections, or the ALB reuses a socket nginx just closed (502).
     if not nginx["keepalive_timeout"] > idle_timeout:
@@ -221,7 +248,7 @@ def check(files: Files | None = None) -> list[Finding]:
                 files.service,
                 f"container StopTimeout {stop_timeout} s must be above gunicorn graceful_timeout "
                 f"{graceful} s "
-                "(flask.com/gunicorn.conf.py), or ECS kills requests still draining",
+                "(container/gunicorn.conf.py), or ECS kills requests still draining",
             )
         )
 
@@ -268,7 +295,7 @@ def check(files: Files | None = None) -> list[Finding]:
             )
 
     # 5. The health check path must be a route of the app (else every task is unhealthy forever).
-    if py["health_endpoint"] is None:
+    if py["routes"] is not None and py["health_endpoint"] is None:
         findings.append(
             Finding(
                 files.service,
@@ -342,3 +369,12 @@ def rollout_waits(files: Files | None = None) -> RolloutWaits:
 
 def to_json(waits: RolloutWaits) -> str:
     return json.dumps(waits.__dict__ | {"worst_case": waits.worst_case})
+
+
+def health_check_path(files: Files | None = None) -> str:
+    """The path the load balancer (and so `check`) asks the app for."""
+    files = files or Files.under()
+    target_group = _one(
+        load_template(files.service), "AWS::ElasticLoadBalancingV2::TargetGroup", files.service
+    )
+    return target_group.get("HealthCheckPath", "/")

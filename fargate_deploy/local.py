@@ -21,10 +21,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import docker
+from . import app_env, app_secrets, docker
+from .errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
 SITE = REPO / "flask.com"
+CONTAINER = REPO / "container"
 IMAGE = "flaskcom-local:latest"
 CONTAINER_PORT = 8080
 # The image runs production settings; these are the only writable paths it needs.
@@ -63,6 +65,117 @@ def container_name(port: int) -> str:
     return f"flaskcom-local-{port}"
 
 
+# --- The app, as on Fargate (issue 13): deploy.toml's app settings, secrets from a local file ---
+# The secrets file lives next to deploy.toml and is git-ignored (and outside the image's build
+# context): top-level NAME = "value" lines for every site, [sites.<name>] tables for one site's own.
+SECRETS_FILE = "local.secrets.toml"
+
+
+@dataclass(frozen=True)
+class LocalApp:
+    """What `local` passes to the app: the same two JSON values the task gets on Fargate."""
+
+    wsgi_app: str
+    build_args: dict[str, str]
+    settings_json: str
+    secrets_json: str = field(repr=False)  # holds values: never printed, never in argv
+
+    @property
+    def static_dir(self) -> Path:
+        """What nginx serves at /static/: the app's top-level package's static/, as in the image."""
+        return SITE / re.split(r"[.:]", self.wsgi_app, maxsplit=1)[0] / "static"
+
+
+def read_local_secrets(path: Path, site: str, settings_names: set[str]) -> dict[str, str]:
+    """local.secrets.toml → {NAME: value} for `site`; a missing file is no secrets. Every mistake is a
+    ConfigError that names the entry, never its value."""
+    import tomllib
+
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as error:
+        # A TOML error message can quote the line it stopped at: say where, not what.
+        line = f" (line {error.lineno})" if getattr(error, "lineno", None) else ""
+        raise ConfigError(
+            f'reading {path}: not a TOML file of NAME = "value" lines{line}', hint=f"fix {path}"
+        ) from None
+    sites = data.pop("sites", {})
+    values = {k: v for k, v in data.items()}
+    if isinstance(sites, dict) and isinstance(sites.get(site), dict):
+        values.update(sites[site])
+    secrets: dict[str, str] = {}
+    for name, value in values.items():
+        try:
+            app_secrets.check_secret_name(name)
+            if not isinstance(value, str):
+                raise app_secrets.SecretError(
+                    f"the value for {name} is not a string", hint=f'write {name} = "..."'
+                )
+            app_secrets.check_secret_value(name, value)
+        except app_secrets.SecretError as error:
+            raise ConfigError(f"{path}: {error}", hint=error.hint) from None
+        if name in settings_names:
+            raise ConfigError(
+                f"{path}: {name} is also a plain setting in [env]", hint=f"keep {name} in one of the two"
+            )
+        secrets[name] = value
+    return secrets
+
+
+def local_app(settings, secrets_file: Path) -> LocalApp:
+    secrets = read_local_secrets(secrets_file, settings.site, set(settings.env))
+    bundle = {name: app_secrets.Secret(name, value, 0, "local") for name, value in secrets.items()}
+    try:
+        secrets_json = app_secrets.encode(bundle) if bundle else ""
+    except app_secrets.SecretError as error:
+        raise ConfigError(f"{secrets_file}: {error}", hint=error.hint) from None
+    return LocalApp(
+        wsgi_app=settings.wsgi_app,
+        build_args=settings.image_build_args,
+        settings_json=app_env.settings_json(settings.env),
+        secrets_json=secrets_json,
+    )
+
+
+def docker_env(app: LocalApp) -> dict[str, str]:
+    """What the docker client's environment adds: values that `--env NAME` then passes by name."""
+    return {"SECRET_KEY": secrets.token_hex(32), "APP_SECRETS_JSON": app.secrets_json}
+
+
+def host_env(app: LocalApp) -> dict[str, str]:
+    """The image's variables for the servers run as host processes."""
+    return {
+        "APP_ENV": "local",
+        "IMAGE_TAG": "local",
+        "APP_ROOT": str(SITE),
+        "WSGI_APP": app.wsgi_app,
+        "APP_SETTINGS_JSON": app.settings_json,
+        "APP_SECRETS_JSON": app.secrets_json,
+    }
+
+
+def docker_one_off_argv(app: LocalApp, command: list[str], interactive: bool) -> list[str]:
+    """`deploy.py local run -- CMD`: CMD in a fresh container of the local image, as a one-off task."""
+    return docker.run_argv(
+        IMAGE,
+        name=f"flaskcom-local-run-{secrets.token_hex(4)}",
+        env_names=["SECRET_KEY", "APP_SECRETS_JSON"],
+        env={"APP_ENV": "production", "IMAGE_TAG": "local", "APP_SETTINGS_JSON": app.settings_json},
+        read_only=True,
+        tmpfs=WRITABLE_PATHS,
+        remove=True,
+        interactive=interactive,
+        command=command,
+    )
+
+
+def host_one_off_argv(python: str, command: list[str]) -> list[str]:
+    """Without Docker: CMD through the image's entrypoint step, with this machine's Python."""
+    return [python, str(CONTAINER / "appenv.py"), *command]
+
+
 # What `uname -m` says → the Fargate architecture whose image runs natively here.
 HOST_ARCHITECTURES = {"x86_64": "X86_64", "amd64": "X86_64", "aarch64": "ARM64", "arm64": "ARM64"}
 
@@ -73,27 +186,27 @@ def host_platform(machine: str) -> str | None:
     return docker.platform_for(architecture) if architecture else None
 
 
-def docker_build_argv(machine: str) -> list[str]:
-    return docker.build_argv(REPO, IMAGE, platform=host_platform(machine))
+def docker_build_argv(machine: str, app: LocalApp) -> list[str]:
+    return docker.build_argv(REPO, IMAGE, platform=host_platform(machine), build_args=app.build_args)
 
 
-def docker_run_argv(port: int) -> list[str]:
+def docker_run_argv(port: int, app: LocalApp) -> list[str]:
     return docker.run_argv(
         IMAGE,
         name=container_name(port),
         publish=[f"127.0.0.1:{port}:{CONTAINER_PORT}"],
-        env_names=["SECRET_KEY"],
-        env={"APP_ENV": "production", "IMAGE_TAG": "local"},
+        env_names=["SECRET_KEY", "APP_SECRETS_JSON"],
+        env={"APP_ENV": "production", "IMAGE_TAG": "local", "APP_SETTINGS_JSON": app.settings_json},
         read_only=True,
         tmpfs=WRITABLE_PATHS,
         remove=True,
     )
 
 
-def host_nginx_conf(image_conf: str, site_dir: Path, run_dir: Path, port: int) -> str:
+def host_nginx_conf(image_conf: str, site_dir: Path, run_dir: Path, port: int, static_dir: Path) -> str:
     """The image's nginx.conf with the image's paths and port swapped for this machine's."""
     # One pass, so a repository that itself lives under /tmp is not rewritten twice.
-    swaps = {"/app/site/": f"{site_dir}/", "/tmp/": f"{run_dir}/"}
+    swaps = {"/app/static/": f"{static_dir}/", "/app/site/": f"{site_dir}/", "/tmp/": f"{run_dir}/"}
     conf = re.sub(
         "|".join(re.escape(path) for path in swaps), lambda match: swaps[match.group(0)], image_conf
     )
@@ -104,15 +217,14 @@ def host_nginx_conf(image_conf: str, site_dir: Path, run_dir: Path, port: int) -
 
 
 def host_gunicorn_argv(python: str, bind: str) -> list[str]:
+    """gunicorn with the container's config, through the image's entrypoint step (container/appenv.py),
+    so the app gets its settings and secrets as it does in the image."""
     return [
-        python,
-        "-m",
-        "gunicorn",
+        *host_one_off_argv(python, [python, "-m", "gunicorn"]),
         "--config",
-        str(SITE / "gunicorn.conf.py"),
+        str(CONTAINER / "gunicorn.conf.py"),
         "--bind",
         bind,
-        "flasksite.wsgi:app",
     ]
 
 
@@ -135,11 +247,10 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def serve_in_docker(plan: LocalPlan, announce: Callable[[], None]) -> int:
-    docker.run(docker_build_argv(platform.machine()))
-    # The secret reaches docker through its environment, by name: never in argv (`ps` shows argv).
-    env = {"SECRET_KEY": secrets.token_hex(32)}
-    process = subprocess.Popen(docker_run_argv(plan.port), env={**os.environ, **env})
+def serve_in_docker(plan: LocalPlan, app: LocalApp, announce: Callable[[], None]) -> int:
+    docker.run(docker_build_argv(platform.machine(), app))
+    # Secrets reach docker through its environment, by name: never in argv (`ps` shows argv).
+    process = subprocess.Popen(docker_run_argv(plan.port, app), env={**os.environ, **docker_env(app)})
     return _supervise([process], on_stop=lambda: _docker_stop(plan.port), announce=announce, port=plan.port)
 
 
@@ -149,8 +260,10 @@ def _docker_stop(port: int) -> None:
     )
 
 
-def serve_on_host(plan: LocalPlan, nginx_path: str | None, announce: Callable[[], None]) -> int:
-    env = {**os.environ, "APP_ENV": "local", "IMAGE_TAG": "local"}
+def serve_on_host(
+    plan: LocalPlan, app: LocalApp, nginx_path: str | None, announce: Callable[[], None]
+) -> int:
+    env = {**os.environ, **host_env(app)}
     if plan.mode == "gunicorn":
         # Without nginx nobody else logs the requests: gunicorn's own access log comes on.
         gunicorn = subprocess.Popen(
@@ -168,7 +281,9 @@ def serve_on_host(plan: LocalPlan, nginx_path: str | None, announce: Callable[[]
     run_dir.chmod(0o755)
     try:
         conf_path = run_dir / "nginx.conf"
-        conf_path.write_text(host_nginx_conf((REPO / "nginx.conf").read_text(), SITE, run_dir, plan.port))
+        conf_path.write_text(
+            host_nginx_conf((REPO / "nginx.conf").read_text(), SITE, run_dir, plan.port, app.static_dir)
+        )
         gunicorn = subprocess.Popen(
             host_gunicorn_argv(sys.executable, f"unix:{run_dir}/gunicorn.sock"), env=env
         )
@@ -226,3 +341,19 @@ def _supervise(
         signal.signal(signal.SIGTERM, previous)
     on_stop()
     return next(process.returncode for process in processes if process.returncode is not None)
+
+
+def run_one_off(mode: str, app: LocalApp, command: list[str], interactive: bool) -> int:
+    """`deploy.py local run -- CMD`: its exit status. In the image (built quietly first) when Docker
+    is there, else with this machine's Python in flask.com/."""
+    if mode == "docker":
+        docker.run(docker_build_argv(platform.machine(), app), capture=True)
+        argv = docker_one_off_argv(app, command, interactive)
+        return subprocess.run(argv, env={**os.environ, **docker_env(app)}, check=False).returncode
+    env = {**os.environ, **host_env(app)}
+    try:
+        return subprocess.run(
+            host_one_off_argv(sys.executable, command), env=env, cwd=SITE, check=False
+        ).returncode
+    except FileNotFoundError:
+        return 127

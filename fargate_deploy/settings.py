@@ -376,6 +376,25 @@ def load_settings(
     return settings
 
 
+# --- The app (issue 13): settings for the commands that never reach AWS ---
+PLACEHOLDER_DOMAIN = (
+    "example.com"  # the app does not need the domain; `local` and `check` need no deploy.toml
+)
+
+
+def load_local_settings(
+    path: str | os.PathLike | None = None,
+    env: Mapping[str, str] = os.environ,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """`local` and `check`: like load_settings, but a deploy.toml is optional and so is its domain."""
+    file = Path(path) if path is not None else Path(DEFAULT_FILE)
+    has_domain = f"{ENV_PREFIX}DOMAIN" in env or (file.exists() and "domain" in _read_toml(file).top)
+    return load_settings(
+        path, env, {**({} if has_domain else {"domain": PLACEHOLDER_DOMAIN}), **(overrides or {})}
+    )
+
+
 def _selected_site(top: dict[str, tuple[Any, str]], later: dict[str, tuple[Any, str]]) -> str:
     value, source = later.get("site") or top.get("site") or ("www", "the default")
     try:

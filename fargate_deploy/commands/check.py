@@ -8,9 +8,9 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from .. import console, invariants
+from .. import app_check, console, invariants, local
 from ..errors import ConfigError, DeployError, ExitCode
-from ..settings import DEFAULT_FILE, load_settings
+from ..settings import DEFAULT_FILE, PLACEHOLDER_DOMAIN, Settings, load_settings
 from ..tradeoffs import tradeoffs
 
 
@@ -34,7 +34,8 @@ def lint(paths: list[Path]) -> list[invariants.Finding]:
     return findings
 
 
-def find_problems(root: Path) -> list[invariants.Finding]:
+def find_problems(root: Path, settings: Settings | None = None) -> list[invariants.Finding]:
+    settings = settings or Settings(domain=PLACEHOLDER_DOMAIN)
     files = invariants.Files.under(root)
     missing = [
         p
@@ -46,19 +47,51 @@ def find_problems(root: Path) -> list[invariants.Finding]:
     found = lint([files.resources, files.service])
     if any("E0000" in f.message for f in found):  # a template that does not parse: invariants cannot run
         return found
-    return found + invariants.check(files)
+    try:
+        app = local.local_app(settings, root / local.SECRETS_FILE)
+    except ConfigError as error:
+        return found + [invariants.Finding(root / local.SECRETS_FILE, error.message)]
+    app_environment = {"APP_SETTINGS_JSON": app.settings_json, "APP_SECRETS_JSON": app.secrets_json}
+    found += invariants.check(files, settings.wsgi_app, app_environment)
+    if not any(f.message.startswith(("cannot load", "the app ")) for f in found):
+        found += app_findings(files, settings, app)
+    return found
 
 
-def settings_tradeoffs(root: Path) -> tuple[list[str], list[invariants.Finding]]:
-    """What the project's deploy.toml gives up (see tradeoffs.py); a deploy.toml that does not load
-    is a finding. No deploy.toml: nothing to say."""
+# --- The app (issue 13): started for real, as the image starts it ---
+def app_findings(
+    files: invariants.Files, settings: Settings, app: local.LocalApp
+) -> list[invariants.Finding]:
+    """gunicorn serves one request to the health check path; anything but a 200 is a finding on the app."""
+    health_path = invariants.health_check_path(files)
+    outcome = app_check.serve_one_request(
+        files.container, files.site, settings.wsgi_app, health_path, app.settings_json, app.secrets_json
+    )
+    if outcome.healthy:
+        return []
+    if not outcome.started:
+        hint = ""
+        if "No module named" in outcome.reason:
+            hint = f" (check runs it with this Python: .venv/bin/pip install -r {settings.requirements})"
+        message = f"{invariants.APP_DOES_NOT_START.format(settings.wsgi_app)}: {outcome.reason}{hint}"
+        return [invariants.Finding(files.site, message)]
+    said = f"answered {outcome.status}" if outcome.status else outcome.reason
+    return [
+        invariants.Finding(
+            files.site, f"the app {settings.wsgi_app} started, but GET {health_path} {said}, not 200"
+        )
+    ]
+
+
+def project_settings(root: Path) -> tuple[Settings | None, list[invariants.Finding]]:
+    """The project's deploy.toml (a deploy.toml that does not load is a finding); None without one."""
     path = root / DEFAULT_FILE
     if not path.exists():
-        return [], []
+        return None, []
     try:
-        return tradeoffs(load_settings(path)), []
+        return load_settings(path), []
     except ConfigError as error:
-        return [], [invariants.Finding(path, error.message)]
+        return None, [invariants.Finding(path, error.message)]
 
 
 @click.command("check")
@@ -71,8 +104,9 @@ def settings_tradeoffs(root: Path) -> tuple[list[str], list[invariants.Finding]]
 )
 def check_command(root: Path) -> None:
     """Lint both templates and check that nginx, gunicorn, the app and the templates agree."""
-    notices, settings_findings = settings_tradeoffs(root)
-    findings = find_problems(root) + settings_findings
+    settings, settings_findings = project_settings(root)
+    notices = tradeoffs(settings) if settings else []
+    findings = find_problems(root, settings) + settings_findings
     for finding in findings:
         console.out.print(escape(finding.line(root)))
     if not any("E0000" in f.message or f.message == "missing" for f in findings):
@@ -85,7 +119,10 @@ def check_command(root: Path) -> None:
             f"check: {len(findings)} finding{'s' if len(findings) != 1 else ''} (listed above, one per line)",
             hint="fix each named file, then run: python3 deploy.py check",
         )
-    console.info("check: both templates lint clean and every cross-file invariant holds")
+    console.info(
+        "check: both templates lint clean, every cross-file invariant holds, and the app started and "
+        "answered its health check through gunicorn"
+    )
 
 
 def _waits_table(ours: invariants.RolloutWaits, aws: invariants.RolloutWaits) -> Table:

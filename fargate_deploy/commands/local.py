@@ -1,26 +1,44 @@
-"""`deploy.py local`: run the site on this machine as it runs on Fargate."""
+"""`deploy.py local` and `deploy.py local run -- CMD`: the site, or one command, on this machine as on
+Fargate: the same image, the same [env] settings, secrets from the git-ignored local.secrets.toml."""
 
 from __future__ import annotations
 
 import shutil
+import sys
+from pathlib import Path
 
 import click
 
 from .. import console, docker, local
 from ..errors import DeploymentFailed, RefusedError
+from ..invocation import command
+from ..settings import DEFAULT_FILE, load_local_settings
 
 
-@click.command("local")
+def _app(config_path: str | None, site: str | None) -> local.LocalApp:
+    settings = load_local_settings(config_path, overrides={"site": site})
+    secrets_file = Path(config_path or DEFAULT_FILE).parent / local.SECRETS_FILE
+    return local.local_app(settings, secrets_file)
+
+
+@click.group("local", invoke_without_command=True)
 @click.option(
     "--port", type=click.IntRange(1, 65535), default=8080, show_default=True, help="Port on 127.0.0.1."
 )
-def local_command(port: int) -> None:
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Settings file.")
+@click.option("--site", help="Site whose [sites.<site>.env] and local secrets to use.")
+@click.pass_context
+def local_command(ctx: click.Context, port: int, config_path: str | None, site: str | None) -> None:
     """Build the image and run the site at http://127.0.0.1:PORT (Ctrl-C stops it)."""
+    ctx.obj = {**(ctx.obj or {}), "config_path": config_path, "site": site}
+    if ctx.invoked_subcommand:
+        return
     if not local.port_is_free(port):
         raise RefusedError(
             f"starting the site: port {port} on 127.0.0.1 is already in use",
-            hint=f"python3 deploy.py local --port {port + 1 if port < 65535 else 8081}",
+            hint=command("local", "--port", str(port + 1 if port < 65535 else 8081)),
         )
+    app = _app(config_path, site)
     nginx_path = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
     plan = local.plan_local(port, docker.engine_reachable(), nginx_path)
     for notice in plan.notices:
@@ -32,11 +50,31 @@ def local_command(port: int) -> None:
         console.out.print(f"The site: {plan.url}  (Ctrl-C stops it)")
 
     if plan.mode == "docker":
-        status = local.serve_in_docker(plan, announce)
+        status = local.serve_in_docker(plan, app, announce)
     else:
-        status = local.serve_on_host(plan, nginx_path, announce)
+        status = local.serve_on_host(plan, app, nginx_path, announce)
     if status != 0:
         raise DeploymentFailed(f"running the site locally: a server exited with status {status}")
+
+
+@local_command.command("run", context_settings={"ignore_unknown_options": True})
+@click.argument("argv", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def run_command(ctx: click.Context, argv: tuple[str, ...]) -> int:
+    """Run one command in the local image (as a one-off task would), e.g. `-- flask --app shop init-db`;
+    exits with the command's status."""
+    if not argv:
+        raise RefusedError(
+            "local run: no command given; nothing was run",
+            hint=command("local", "run", "--", "flask", "--app", "flasksite", "routes"),
+        )
+    app = _app(ctx.obj["config_path"], ctx.obj["site"])
+    mode = "docker" if docker.engine_reachable() else "host"
+    if mode == "host":
+        console.info(
+            "No Docker engine reachable: running the command with this machine's Python in flask.com/."
+        )
+    return local.run_one_off(mode, app, list(argv), interactive=sys.stdin.isatty() and sys.stdout.isatty())
 
 
 COMMANDS: list[click.Command] = [local_command]

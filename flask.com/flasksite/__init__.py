@@ -9,8 +9,6 @@ import secrets
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .logs import configure_json_logging
-
 log = logging.getLogger(__name__)
 
 
@@ -36,7 +34,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
-    configure_json_logging()
 
     if app.config["APP_ENV"] not in ("production", "local"):
         raise ConfigurationError(f"APP_ENV must be 'production' or 'local', not {app.config['APP_ENV']!r}")

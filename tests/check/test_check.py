@@ -4,34 +4,17 @@ with one line naming the file to fix."""
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from fargate_deploy import cli, invariants
 from fargate_deploy.errors import ExitCode
 
+from .conftest import edit
+
 ROOT = invariants.ROOT
 SERVICE = "cloudformation/service.yaml"
 RESOURCES = "cloudformation/resources.yaml"
-
-
-@pytest.fixture
-def project(tmp_path) -> Path:
-    """A copy of the files the checks read, safe to break."""
-    for name in ("nginx.conf", "Dockerfile"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    shutil.copytree(ROOT / "cloudformation", tmp_path / "cloudformation")
-    shutil.copytree(ROOT / "container", tmp_path / "container", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "flask.com", tmp_path / "flask.com", ignore=shutil.ignore_patterns("__pycache__"))
-    return tmp_path
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} is not in {path.name}: the test no longer breaks anything"
-    path.write_text(text.replace(old, new))
 
 
 def test_the_real_files_hold_every_invariant():
@@ -59,7 +42,7 @@ BREAKS = [
                  "{Key: idle_timeout.timeout_seconds, Value: '65'}", "nginx.conf",
                  "keepalive_timeout 65 s must be above the ALB idle timeout 65 s",
                  id="idle-equals-keepalive"),
-    pytest.param("flask.com/gunicorn.conf.py", '_env_int("GUNICORN_GRACEFUL_TIMEOUT", 20)',
+    pytest.param("container/gunicorn.conf.py", '_env_int("GUNICORN_GRACEFUL_TIMEOUT", 20)',
                  '_env_int("GUNICORN_GRACEFUL_TIMEOUT", 40)', SERVICE,
                  "StopTimeout 30 s must be above gunicorn graceful_timeout 40 s", id="graceful-above-stop"),
     pytest.param(SERVICE, "StopTimeout: 30", "StopTimeout: 20", SERVICE,

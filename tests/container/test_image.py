@@ -122,30 +122,18 @@ def test_hsts_only_when_the_request_came_over_https(site):
 
 
 def test_production_without_a_secret_key_stops_with_one_clear_line(site_image):
+    # The image as ECS starts it, without the secret: the app refuses, the container exits.
     result = subprocess.run(
-        [
-            "docker",
-            "run",
-            "--rm",
-            "--read-only",
-            "--tmpfs",
-            "/tmp",
-            "--entrypoint",
-            "gunicorn",
-            site_image,
-            "--config",
-            "/app/site/gunicorn.conf.py",
-            "flasksite.wsgi:app",
-        ],
+        ["docker", "run", "--rm", "--read-only", "--tmpfs", "/tmp", site_image],
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert result.returncode != 0
-    assert result.stderr.strip().splitlines()[-1] == (
+    assert (
         "flasksite: cannot start: SECRET_KEY is not set; "
         "in production it comes from the stack's Secrets Manager secret"
-    )
+    ) in result.stderr.splitlines()
 
 
 def test_the_container_stops_when_a_server_dies(site_image):

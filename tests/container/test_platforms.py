@@ -44,7 +44,7 @@ def test_the_image_builds_for_the_other_architecture_and_answers_health(foreign_
     name = unique_name("flaskcom-foreign")
     subprocess.run(
         ["docker", "run", "--detach", "--name", name, "--platform", platform, "--read-only",
-         "--tmpfs", "/tmp", "--tmpfs", "/dev/shm", "--env", "SECRET_KEY=x",
+         "--tmpfs", "/tmp", "--tmpfs", "/dev/shm", "--env", "SECRET_KEY=test-only-secret-key",
          "--publish", "127.0.0.1::8080", tag],
         check=True,
         stdout=subprocess.DEVNULL,

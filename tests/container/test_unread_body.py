@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "container"))
 
 from unread_body import READ_LIMIT, discard_unread_body  # noqa: E402
 
-CONFIG = ROOT / "flask.com" / "gunicorn.conf.py"
+CONFIG = ROOT / "container" / "gunicorn.conf.py"
 BODY_SIZE = 9 * 1024 * 1024
 
 REFUSING_APP = """

@@ -157,9 +157,11 @@ def test_without_nginx_gunicorn_serves_alone_static_files_too():
     port = free_port()
     script = (
         "import sys; from fargate_deploy import local; "
+        "from fargate_deploy.settings import load_local_settings; "
         f"plan = local.plan_local({port}, engine_reachable=False, nginx_path=None); "
         "print(plan.notices[0], file=sys.stderr); "
-        "local.serve_on_host(plan, None, lambda: print(f'The site: {plan.url}', flush=True))"
+        "app = local.local_app(load_local_settings(), local.REPO / local.SECRETS_FILE); "
+        "local.serve_on_host(plan, app, None, lambda: print(f'The site: {plan.url}', flush=True))"
     )
     process = subprocess.Popen(
         [sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 import pytest
@@ -99,18 +98,6 @@ def test_local_mode_generates_a_secret_key_and_says_so(monkeypatch, caplog):
 def test_an_unknown_app_env_is_refused():
     with pytest.raises(ConfigurationError, match="APP_ENV must be"):
         create_app({"APP_ENV": "staging", "SECRET_KEY": "x"})
-
-
-def test_log_lines_are_json_with_structured_fields_kept_as_objects():
-    from flasksite.logs import JsonFormatter
-
-    record = logging.LogRecord("gunicorn.error", logging.INFO, __file__, 1, "config %s", ("x",), None)
-    record.config = {"workers": 3}
-    entry = json.loads(JsonFormatter().format(record))
-    assert entry["message"] == "config x"
-    assert entry["config"] == {"workers": 3}
-    assert (entry["level"], entry["logger"]) == ("info", "gunicorn.error")
-    assert entry["time"].endswith("Z")
 
 
 def test_the_home_page_shows_a_setting_and_only_whether_the_secret_is_set(monkeypatch):

@@ -8,7 +8,7 @@ import pytest
 
 from .conftest import SITE
 
-CONFIG = SITE / "gunicorn.conf.py"
+CONFIG = SITE.parent / "container" / "gunicorn.conf.py"
 
 
 def load(monkeypatch, **env):

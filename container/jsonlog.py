@@ -1,4 +1,7 @@
-"""JSON lines on stdout: what CloudWatch Logs and `deploy.py logs` read."""
+"""The container's log format, for any app: JSON lines on stdout, what CloudWatch Logs and
+`deploy.py logs` read. gunicorn.conf.py gives gunicorn's own loggers this handler; appwsgi.py gives
+it to the root logger before the app is imported, so an app's `logging` lines (Flask's app.logger
+included) come out the same way unless the app sets up logging of its own."""
 
 from __future__ import annotations
 
@@ -29,17 +32,15 @@ class JsonFormatter(logging.Formatter):
 
 
 def json_stdout_handler() -> logging.Handler:
-    """The one handler: also named by gunicorn.conf.py's logconfig_dict."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter())
-    handler.flasksite_json = True
     return handler
 
 
-def configure_json_logging(level: int = logging.INFO) -> None:
-    """Give the root logger the JSON handler, unless it has it already (gunicorn installs it first)."""
+def log_to_stdout_as_json(level: int = logging.INFO) -> None:
+    """The root logger's handler, unless something (the app, a test runner) has given it one."""
     root = logging.getLogger()
-    if any(getattr(handler, "flasksite_json", False) for handler in root.handlers):
+    if root.handlers:
         return
     root.addHandler(json_stdout_handler())
     root.setLevel(level)

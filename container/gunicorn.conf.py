@@ -1,4 +1,6 @@
-"""gunicorn settings for the site: read from the environment, validated, then assigned in one block.
+"""gunicorn settings for the container, whatever the app: read from the environment, validated, then
+assigned in one block. The app is WSGI_APP (deploy.toml `wsgi_app`, baked into the image), loaded by
+appwsgi.py from APP_ROOT (the image's /app/site: your flask.com/ folder).
 
 Behind nginx on a unix socket: nginx buffers slow clients, so plain sync workers are the right kind.
 """
@@ -12,12 +14,14 @@ import sys
 
 from gunicorn import glogging
 
-# flasksite lives next to this file; make it importable whatever the working directory.
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-# The container's own hooks live in container/ beside this file's folder (/app/container in the
-# image, the repository's container/ for `deploy.py local`); appended, so they never shadow the app.
-sys.path.append(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "container"))
+# The app's folder first, so its modules are found whatever the working directory; the container's
+# own modules (this file's folder: /app/container in the image, the repository's container/ for
+# `deploy.py local`) last, so they never shadow the app's.
+_app_root = os.environ.get("APP_ROOT") or os.getcwd()
+sys.path.insert(0, _app_root)
+sys.path.append(os.path.dirname(os.path.abspath(__file__)))
 
+from jsonlog import json_stdout_handler  # noqa: E402
 from unread_body import discard_unread_body  # noqa: E402
 
 
@@ -59,6 +63,10 @@ _timeout = _env_int("GUNICORN_TIMEOUT", 30)
 _bind = os.environ.get("GUNICORN_BIND", "unix:/tmp/gunicorn.sock")
 
 # --- the settings gunicorn reads ---
+# appwsgi.py imports WSGI_APP and makes SECRET_KEY and the logs right for any app; an app named on
+# gunicorn's command line (the tests' bare WSGI apps) takes its place.
+wsgi_app = "appwsgi:application"
+chdir = _app_root
 bind = [_bind]
 workers = _workers
 worker_class = "sync"
@@ -91,8 +99,6 @@ class JsonLogger(glogging.Logger):
 
     def setup(self, cfg):
         super().setup(cfg)
-        from flasksite.logs import json_stdout_handler
-
         handler = json_stdout_handler()
         for logger in (self.error_log, self.access_log):
             logger.handlers = [handler]
@@ -109,6 +115,7 @@ def post_request(worker, req, environ, resp):
 
 def when_ready(server):
     effective = {
+        "app": os.environ.get("WSGI_APP", ""),
         "bind": bind,
         "workers": workers,
         "usable_cpus": _cpus,
