@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import app_env, app_secrets, docker
+from . import app_env, app_secrets, docker, signals
 from .errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -248,10 +248,19 @@ def port_is_free(port: int) -> bool:
 
 
 def serve_in_docker(plan: LocalPlan, app: LocalApp, announce: Callable[[], None]) -> int:
-    docker.run(docker_build_argv(platform.machine(), app))
-    # Secrets reach docker through its environment, by name: never in argv (`ps` shows argv).
-    process = subprocess.Popen(docker_run_argv(plan.port, app), env={**os.environ, **docker_env(app)})
-    return _supervise([process], on_stop=lambda: _docker_stop(plan.port), announce=announce, port=plan.port)
+    with signals.stop_on_signals() as request:
+        docker.run(docker_build_argv(platform.machine(), app))
+        # Secrets reach docker through its environment, by name: never in argv (`ps` shows argv).
+        started = _Started(request)
+        try:
+            started.start(
+                docker_run_argv(plan.port, app),
+                env={**os.environ, **docker_env(app)},
+                stop=lambda: _docker_stop(plan.port),
+            )
+            return started.watch(announce, plan.port)
+        finally:
+            started.stop_all()
 
 
 def _docker_stop(port: int) -> None:
@@ -264,52 +273,93 @@ def serve_on_host(
     plan: LocalPlan, app: LocalApp, nginx_path: str | None, announce: Callable[[], None]
 ) -> int:
     env = {**os.environ, **host_env(app)}
-    if plan.mode == "gunicorn":
-        # Without nginx nobody else logs the requests: gunicorn's own access log comes on.
-        gunicorn = subprocess.Popen(
-            host_gunicorn_argv(sys.executable, f"127.0.0.1:{plan.port}"),
-            env={**env, "GUNICORN_ACCESS_LOG": "1"},
-        )
+    with signals.stop_on_signals() as request:
+        started = _Started(request)
+        if plan.mode == "gunicorn":
+            try:
+                # Without nginx nobody else logs the requests: gunicorn's own access log comes on.
+                started.start(
+                    host_gunicorn_argv(sys.executable, f"127.0.0.1:{plan.port}"),
+                    env={**env, "GUNICORN_ACCESS_LOG": "1"},
+                    drain_signal=signal.SIGTERM,
+                )
+                return started.watch(announce, plan.port)
+            finally:
+                started.stop_all()
 
-        def stop() -> None:
-            _terminate(gunicorn, signal.SIGTERM)
-
-        return _supervise([gunicorn], on_stop=stop, announce=announce, port=plan.port)
-
-    run_dir = Path(tempfile.mkdtemp(prefix="flaskcom-local-"))
-    # nginx's workers may run as another user (when started as root): they must reach the socket.
-    run_dir.chmod(0o755)
-    try:
-        conf_path = run_dir / "nginx.conf"
-        conf_path.write_text(
-            host_nginx_conf((REPO / "nginx.conf").read_text(), SITE, run_dir, plan.port, app.static_dir)
-        )
-        gunicorn = subprocess.Popen(
-            host_gunicorn_argv(sys.executable, f"unix:{run_dir}/gunicorn.sock"), env=env
-        )
-        nginx = subprocess.Popen(host_nginx_argv(nginx_path, conf_path, run_dir))
-
-        def drain() -> None:  # as in the container: nginx first (SIGQUIT), then gunicorn (SIGTERM)
-            _terminate(nginx, signal.SIGQUIT)
-            _terminate(gunicorn, signal.SIGTERM)
-
-        return _supervise([gunicorn, nginx], on_stop=drain, announce=announce, port=plan.port)
-    finally:
-        shutil.rmtree(run_dir, ignore_errors=True)
-
-
-def _terminate(process: subprocess.Popen, sig: int) -> None:
-    if process.poll() is None:
-        process.send_signal(sig)
-    try:
-        process.wait(timeout=STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        run_dir = Path(tempfile.mkdtemp(prefix="flaskcom-local-"))
+        try:
+            # nginx's workers may run as another user (when started as root): they must reach the socket.
+            run_dir.chmod(0o755)
+            conf_path = run_dir / "nginx.conf"
+            conf_path.write_text(
+                host_nginx_conf((REPO / "nginx.conf").read_text(), SITE, run_dir, plan.port, app.static_dir)
+            )
+            # Stopped in reverse order, as in the container: nginx drains first (SIGQUIT), then
+            # gunicorn (SIGTERM).
+            started.start(
+                host_gunicorn_argv(sys.executable, f"unix:{run_dir}/gunicorn.sock"),
+                env=env,
+                drain_signal=signal.SIGTERM,
+            )
+            started.start(host_nginx_argv(nginx_path, conf_path, run_dir), drain_signal=signal.SIGQUIT)
+            return started.watch(announce, plan.port)
+        finally:
+            started.stop_all()
+            shutil.rmtree(run_dir, ignore_errors=True)
 
 
-def _interrupt(signum, frame) -> None:
-    raise KeyboardInterrupt
+class _Started:
+    """The processes `local` started, each in a process group of its own: a Ctrl-C at the terminal
+    reaches deploy.py alone, which then drains them in order (the last started first) instead of
+    all of them stopping at once. A second stop signal while draining kills what is left."""
+
+    def __init__(self, request: signals.StopRequest):
+        self._request = request
+        self._processes: list[tuple[subprocess.Popen, Callable[[], None]]] = []
+
+    def start(
+        self,
+        argv: list[str],
+        env: dict[str, str] | None = None,
+        drain_signal: int = signal.SIGTERM,
+        stop: Callable[[], None] | None = None,
+    ) -> subprocess.Popen:
+        process = subprocess.Popen(argv, env=env, process_group=0)
+
+        def drain() -> None:
+            if process.poll() is None:
+                process.send_signal(drain_signal)
+
+        self._processes.append((process, stop or drain))
+        return process
+
+    def watch(self, announce: Callable[[], None], port: int) -> int:
+        """Announce the URL once /health answers; return when one process exits (its status)."""
+        announced = False
+        while True:
+            for process, _ in self._processes:
+                if process.poll() is not None:
+                    return process.returncode
+            if not announced and _answers_health(port):
+                announce()
+                announced = True
+            time.sleep(0.2)
+
+    def stop_all(self) -> None:
+        self._request.begin_stopping()
+        for process, stop in reversed(self._processes):
+            stop()
+            self._wait_or_kill(process)
+
+    def _wait_or_kill(self, process: subprocess.Popen) -> None:
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        while process.poll() is None:
+            if self._request.hurried or time.monotonic() > deadline:
+                process.kill()
+                process.wait()
+                return
+            time.sleep(0.05)
 
 
 def _answers_health(port: int) -> bool:
@@ -318,29 +368,6 @@ def _answers_health(port: int) -> bool:
             return response.status == 200
     except OSError:
         return False
-
-
-def _supervise(
-    processes: list[subprocess.Popen], on_stop: Callable[[], None], announce: Callable[[], None], port: int
-) -> int:
-    """Announce the URL once /health answers; wait until one process exits (then stop the rest) or
-    Ctrl-C (then drain and re-raise)."""
-    announced = False
-    # `kill` (SIGTERM) stops the site as cleanly as Ctrl-C does, instead of orphaning a container.
-    previous = signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        while all(process.poll() is None for process in processes):
-            if not announced and _answers_health(port):
-                announce()
-                announced = True
-            time.sleep(0.2)
-    except KeyboardInterrupt:
-        on_stop()
-        raise
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    on_stop()
-    return next(process.returncode for process in processes if process.returncode is not None)
 
 
 def run_one_off(mode: str, app: LocalApp, command: list[str], interactive: bool) -> int:

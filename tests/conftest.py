@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import urllib.request
 
 import pytest
@@ -11,6 +12,16 @@ from moto.server import ThreadedMotoServer
 from tests import moto_as_aws
 
 REGION = "us-east-1"
+
+# --- signals: the processes tests start get default signal handling ---
+# CI may start pytest with SIGINT (or SIGQUIT) ignored, as a background job is; an ignored signal is
+# inherited across exec, so every server a test starts would ignore it too. Python's own Ctrl-C
+# handler for pytest, the default for the rest (a handler is not inherited: children get SIG_DFL).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+for _signum in (signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP):
+    if signal.getsignal(_signum) is signal.SIG_IGN:
+        signal.signal(_signum, signal.SIG_DFL)
 
 
 def model_cloudformation_as_aws_does() -> None:

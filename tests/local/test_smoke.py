@@ -1,4 +1,5 @@
-"""`python3 deploy.py local` for real: started as a user would, probed over HTTP, stopped with Ctrl-C."""
+"""`python3 deploy.py local` for real: started as a user would (also with SIGINT ignored, as a background
+job is), probed over HTTP, stopped with Ctrl-C or `kill`; nothing it started may survive it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 
 from fargate_deploy import local
 from tests.docker_engine import REPO, require_engine, skip_or_fail
+from tests.processes import IGNORING_SIGINT, assert_none_survive, session_processes
 
 
 def free_port() -> int:
@@ -34,15 +36,18 @@ def collect(stream, lines: list[str]) -> None:
 class Run:
     """`deploy.py local` as a user starts it; its output is collected as it comes."""
 
-    def __init__(self, port: int, env: dict):
+    def __init__(self, port: int, env: dict, sigint_ignored: bool = False):
+        # A session of its own: its id is the pid, and whatever the command starts stays in it.
         self._collect(
             subprocess.Popen(
-                [sys.executable, "deploy.py", "local", "--port", str(port)],
+                [*(IGNORING_SIGINT if sigint_ignored else []), sys.executable, "deploy.py", "local"]
+                + ["--port", str(port)],
                 cwd=REPO,
                 env={**os.environ, **env},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
+                start_new_session=True,
             )
         )
 
@@ -91,14 +96,28 @@ def get(port: int, path: str, within_seconds: float):
             time.sleep(0.1)
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
-def test_without_docker_it_runs_nginx_and_gunicorn_on_the_host(signum):
+STOPS = [
+    pytest.param(signal.SIGINT, False, id="ctrl-c"),
+    pytest.param(signal.SIGTERM, False, id="kill"),
+    pytest.param(signal.SIGINT, True, id="ctrl-c, started with SIGINT ignored"),
+    pytest.param(signal.SIGTERM, True, id="kill, started with SIGINT ignored"),
+]
+
+
+def require_nginx() -> None:
     if shutil.which("nginx", path="/usr/sbin:/usr/bin") is None:
-        skip_or_fail("nginx is not installed (.ci/engine.sh installs it)")
+        skip_or_fail("nginx is not installed: sudo apt-get install -y nginx (.ci/engine.sh installs it)")
+
+
+@pytest.mark.parametrize(("signum", "sigint_ignored"), STOPS)
+def test_without_docker_it_runs_nginx_and_gunicorn_on_the_host(signum, sigint_ignored):
+    require_nginx()
     port = free_port()
-    run = Run(port, {"DOCKER_HOST": "unix:///nonexistent/docker.sock"})
+    run = Run(port, {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}, sigint_ignored)
     try:
         run.wait_for_output(f"The site: http://127.0.0.1:{port}", within_seconds=30)
+        started = " ".join(session_processes(run.process.pid).values())
+        assert "nginx: master process" in started and "gunicorn" in started  # what must stop
         status, _, body = get(port, "/health", within_seconds=0)
         assert (status, json.loads(body)["status"]) == (200, "ok")
         _, headers, _ = get(port, "/static/site.css", within_seconds=5)
@@ -111,15 +130,19 @@ def test_without_docker_it_runs_nginx_and_gunicorn_on_the_host(signum):
     assert "No Docker engine reachable: running nginx + gunicorn as host processes instead." in stderr
     assert f"The site: http://127.0.0.1:{port}" in stdout
     assert "Traceback" not in stderr
+    assert_none_survive(run.process.pid)
     with pytest.raises(OSError):
         get(port, "/health", within_seconds=0)
 
 
 @pytest.mark.docker
-def test_with_docker_it_builds_and_runs_the_image_and_ctrl_c_removes_it():
+@pytest.mark.parametrize(
+    "sigint_ignored", [False, True], ids=["ctrl-c", "ctrl-c, started with SIGINT ignored"]
+)
+def test_with_docker_it_builds_and_runs_the_image_and_ctrl_c_removes_it(sigint_ignored):
     require_engine()
     port = free_port()
-    run = Run(port, {})
+    run = Run(port, {}, sigint_ignored)
     try:
         run.wait_for_output(f"The site: http://127.0.0.1:{port}", within_seconds=240)
         status, headers, _ = get(port, "/health", within_seconds=0)
@@ -142,6 +165,7 @@ def test_with_docker_it_builds_and_runs_the_image_and_ctrl_c_removes_it():
     assert code == 130
     assert f"The site: http://127.0.0.1:{port}" in stdout
     assert "Traceback" not in stderr
+    assert_none_survive(run.process.pid)
     remaining = subprocess.run(
         ["docker", "ps", "--all", "--quiet", "--filter", f"name=^{local.container_name(port)}$"],
         capture_output=True,
@@ -164,7 +188,12 @@ def test_without_nginx_gunicorn_serves_alone_static_files_too():
         "local.serve_on_host(plan, app, None, lambda: print(f'The site: {plan.url}', flush=True))"
     )
     process = subprocess.Popen(
-        [sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     run = Run.attach(process)
     try:
@@ -178,5 +207,10 @@ def test_without_nginx_gunicorn_serves_alone_static_files_too():
     assert code != 0  # KeyboardInterrupt: the command turns it into 130
     assert "running gunicorn alone" in stderr
     assert "generated a throwaway one (local mode)" in stderr + "".join(run.stdout)
+    # Its start-up line names the socket it really listens on (the command line's --bind, not the
+    # config file's default unix:/tmp/gunicorn.sock).
+    config = next(json.loads(line)["config"] for line in run.stdout if '"message": "gunicorn config' in line)
+    assert config["bind"] == [f"http://127.0.0.1:{port}"]
+    assert_none_survive(process.pid)
     with pytest.raises(OSError):
         get(port, "/health", within_seconds=0)
