@@ -116,7 +116,8 @@ def post_request(worker, req, environ, resp):
 def when_ready(server):
     effective = {
         "app": os.environ.get("WSGI_APP", ""),
-        "bind": bind,
+        # What gunicorn really listens on: a --bind on the command line (deploy.py local) wins over `bind`.
+        "bind": [str(listener) for listener in server.LISTENERS],
         "workers": workers,
         "usable_cpus": _cpus,
         "worker_class": worker_class,
