@@ -172,7 +172,10 @@ class Aws:
         template_body: str,
         parameters: dict[str, str],
         tags: dict[str, str] | None = None,
+        role_arn: str = "",
     ) -> dict:
+        # RoleARN: CloudFormation makes the changes as that role, and keeps it for the stack.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html
         return self.client("cloudformation").create_change_set(
             StackName=stack_name,
             ChangeSetName=change_set_name,
@@ -181,6 +184,7 @@ class Aws:
             Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
             Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
             Tags=[{"Key": k, "Value": v} for k, v in (tags or {}).items()],
+            **({"RoleARN": role_arn} if role_arn else {}),
         )
 
     def wait_change_set_created(self, stack_name: str, change_set_name: str, delay: int = 2) -> None:

@@ -144,6 +144,7 @@ class Deployer:
             template_body=self._template(template),
             parameters=parameters,
             tags={"flaskcom:app": self.settings.app, "flaskcom:environment": self.settings.environment},
+            role_arn=self.settings.cloudformation_role_arn,  # first-run: CI's CloudFormation role
         )
         self.aws.wait_change_set_created(stack_name, name, delay=self.timing.change_set_delay)
         summary = summarize(self.aws.describe_change_set(stack_name, name))

@@ -29,6 +29,7 @@ _CERT = re.compile(r"^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate/[0-9a-f-]
 _SECRET_ARN = re.compile(r"^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _REPOSITORY = re.compile(r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$")
+_ROLE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192)
 LOG_RETENTION_DAYS += (2557, 2922, 3288, 3653)
 NAT_MODES = ("none", "single", "per-az")
@@ -82,6 +83,8 @@ class Settings:
     requirements: str = "flask.com/requirements.txt"  # the app's pinned dependencies, inside flask.com/
     release_command: str = ""  # run as a one-off task on the new image before the service moves to it
     env: dict[str, str] = field(default_factory=dict)  # [env]: NAME -> value, for every site
+    # --- CI (first-run): the CloudFormation role every change set runs as (deploy.py ci sets it) ---
+    cloudformation_role_arn: str = ""  # empty: CloudFormation uses the stack's role, or the caller's
 
     @property
     def base_stack_name(self) -> str:
@@ -258,6 +261,10 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "waf_rate_limit": _integer(10, 2_000_000_000),
     "secret_key_arn": _text(
         _SECRET_ARN, "arn:aws:secretsmanager:us-east-1:123456789012:secret:<name>", optional=True
+    ),
+    # --- CI (first-run) ---
+    "cloudformation_role_arn": _text(
+        _ROLE, "arn:aws:iam::123456789012:role/cloudformation-flaskcom-prod", optional=True
     ),
 }
 
