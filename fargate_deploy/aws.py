@@ -521,3 +521,11 @@ class Aws:
     def caller_identity(self) -> dict:
         """Account, Arn and UserId of the credentials in use (sts get-caller-identity needs no permission)."""
         return self.client("sts").get_caller_identity()
+
+    # --- init (first-run) ---
+
+    @_translated("listing hosted zones")
+    def public_hosted_zones(self) -> list[dict]:
+        paginator = self.client("route53").get_paginator("list_hosted_zones")
+        zones = [zone for page in paginator.paginate() for zone in page["HostedZones"]]
+        return [zone for zone in zones if not zone.get("Config", {}).get("PrivateZone")]

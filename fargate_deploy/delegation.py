@@ -67,3 +67,16 @@ def check_delegation(
 ) -> Delegation:
     seen, error = lookup(domain)
     return is_delegated(expected, seen, error)
+
+
+# --- init (first-run): ask one name server instead of the system's resolver ---
+
+
+def resolver_at(address: str) -> dns.resolver.Resolver:
+    """A resolver that asks only HOST[:PORT] (e.g. a public resolver, past a stale local cache)."""
+    host, _, port = address.rpartition(":") if address.count(":") == 1 else (address, "", "")
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = [host or address]
+    if port:
+        resolver.port = int(port)
+    return resolver
