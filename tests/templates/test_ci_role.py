@@ -27,7 +27,8 @@ from tests.templates.conftest import run_tool, tool_bin
 from tests.templates.render import BASE, PSEUDO, ROOT, SERVICE, load, render
 
 CI_ROLE = ROOT / "cloudformation" / "ci-role.yaml"
-DEPLOYABLE = (BASE, SERVICE)  # the stacks the deploy role changes through the CloudFormation role
+EDGE = ROOT / "cloudformation" / "edge.yaml"
+DEPLOYABLE = (BASE, SERVICE, EDGE)  # the stacks the deploy role changes through the CloudFormation role
 PARAMETERS = {
     "GitHubRepository": "octo-org/my-site",
     "AppName": "flaskcom",
@@ -50,6 +51,20 @@ NOT_USED = {
     "ec2:DetachVpnGateway": "VPN gateways: the VPC attaches only an internet gateway",
     "ec2:CreateVpcEncryptionControl": "VPC encryption controls: the VPC sets none",
     "ec2:AcceptAddressTransfer": "Elastic IP transfers between accounts: the EIPs are allocated here",
+    "ec2:AllocateIpamPoolCidr": "IPAM pools: the VPC's IPv6 block is Amazon-provided",
+    "ec2:AssociateVerifiedAccessInstanceWebAcl": "Verified Access: the ACL guards CloudFront or the ALB",
+    "ec2:DisassociateVerifiedAccessInstanceWebAcl": "Verified Access: as above",
+    "ec2:GetVerifiedAccessInstanceWebAcl": "Verified Access: as above",
+    "ec2:DescribeVerifiedAccessInstanceWebAclAssociations": "Verified Access: as above",
+    "amplify:": "web ACLs on Amplify apps: the web ACL protects CloudFront or the ALB",
+    "apigateway:": "web ACLs on API Gateway: as above",
+    "apprunner:": "web ACLs on App Runner: as above",
+    "appsync:": "web ACLs on AppSync: as above",
+    "bedrock-agentcore:": "web ACLs on Bedrock gateways: as above",
+    "payments:": "not an IAM service the WebACL handler needs for CloudFront or the ALB",
+    "cloudfront:CreateConnectionGroup": "CloudFront connection groups (anycast IPs): none",
+    "cloudfront:UpdateDistributionWithStagingConfig": "CloudFront continuous deployment: none",
+    "wafv2:PutPermissionPolicy": "sharing WAF rule groups with other accounts: none is shared",
     "iam:AttachRolePolicy": "managed policies: the stacks' roles have inline policies only (and attaching "
     "any managed policy, AdministratorAccess included, would be one call away)",
 }
@@ -246,6 +261,8 @@ def test_the_deploy_role_reaches_only_the_apps_stacks_repository_and_cluster(ci_
     assert by_sid["ReadTheStacks"]["Resource"] == [
         "arn:aws:cloudformation:us-east-1:123456789012:stack/flaskcom-prod/*",
         "arn:aws:cloudformation:us-east-1:123456789012:stack/flaskcom-prod-*/*",
+        # the edge stack (cloudformation/edge.yaml) lives in us-east-1 whatever the region
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/flaskcom-prod-edge/*",
     ]
     change = by_sid["ChangeTheStacksThroughTheCloudFormationRole"]
     assert change["Condition"] == {
@@ -323,6 +340,15 @@ def test_the_stacks_roles_are_named_by_cloudformation_after_their_stack():
         for name, resource in load(path)["Resources"].items():
             if resource["Type"] == "AWS::IAM::Role":
                 assert "RoleName" not in resource.get("Properties", {}), f"{path.name} {name}"
+
+
+def test_each_managed_policy_fits_iams_size_limit(ci_role):
+    # "Managed policy size: 6,144 characters", whitespace not counted
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html).
+    rendered = render(ci_role, **PARAMETERS)
+    for name, policy in rendered.of_type("AWS::IAM::ManagedPolicy").items():
+        document = json.dumps(substitute(policy["Properties"]["PolicyDocument"], rendered.parameters))
+        assert len(re.sub(r"\s", "", document)) < 6144, name
 
 
 # --- the gates ---
