@@ -110,6 +110,18 @@ def start_container(
     return Container(name=name, port=int(port_line.rsplit(":", 1)[1]), started_at=started_at)
 
 
+def start_up_refusal(image: str) -> list[str]:
+    """The stderr lines of the image started as ECS starts it but without SECRET_KEY; it must refuse."""
+    result = subprocess.run(
+        ["docker", "run", "--rm", "--read-only", "--tmpfs", "/tmp", image],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0, "the container started without a SECRET_KEY"
+    return result.stderr.splitlines()
+
+
 def remove_container(container: Container) -> None:
     subprocess.run(["docker", "rm", "--force", container.name], capture_output=True, check=False)
 
