@@ -65,6 +65,11 @@ def _parameters(stack: dict | None) -> dict[str, str]:
     return {p["ParameterKey"]: p.get("ParameterValue", "") for p in (stack or {}).get("Parameters", [])}
 
 
+def creates(stack: dict | None) -> bool:
+    """Would a change set on this stack be a CREATE (no stack, or only an empty REVIEW_IN_PROGRESS one)?"""
+    return meaning_of(stack["StackStatus"] if stack else None).next_step is NextStep.CREATE
+
+
 def refuse_for_status(stack_name: str, status: str, command: str) -> None:
     """RECREATE / CONTINUE_ROLLBACK / WAIT / RETRY_DELETE → a refusal naming the exact next step."""
     meaning = meaning_of(status)
@@ -135,7 +140,7 @@ class Deployer:
         status = stack["StackStatus"] if stack else None
         if status is not None:
             refuse_for_status(stack_name, status, command)
-        change_set_type = "CREATE" if meaning_of(status).next_step is NextStep.CREATE else "UPDATE"
+        change_set_type = "CREATE" if creates(stack) else "UPDATE"
         name = f"deploy-py-{uuid.uuid4().hex[:12]}"
         self.aws.create_change_set(
             stack_name=stack_name,
@@ -359,10 +364,11 @@ class Deployer:
         # Hook (real-apps, issue 13): the task definition reads the site's secrets at every task start.
         if secret_store.ensure_store(self.aws, self.settings):
             console.info(f"Secrets of {self.settings.service_stack_name}: created the empty store")
+        creating = creates(self.aws.describe_stack(self.settings.service_stack_name))
         result = self.apply(
             self.settings.service_stack_name,
             "service.yaml",
-            self.settings.service_parameters(image_tag),
+            self.settings.service_parameters(image_tag, creating=creating),
             yes=yes,
             command=f"service --tag {image_tag}",
         )
@@ -466,7 +472,10 @@ class Deployer:
             console.info(f"Stack {s.service_stack_name}: planned after `python3 deploy.py push` has run")
             return summaries
         summary, _ = self.create_change_set(
-            s.service_stack_name, "service.yaml", s.service_parameters(tag), "service"
+            s.service_stack_name,
+            "service.yaml",
+            s.service_parameters(tag, creating=creates(current)),
+            "service",
         )
         self._show_and_drop(summary)
         summaries.append(summary)

@@ -115,7 +115,9 @@ class Settings:
             "SecretArn": self.secret_key_arn,
         }
 
-    def service_parameters(self, image_tag: str) -> dict[str, str]:
+    def service_parameters(self, image_tag: str, *, creating: bool) -> dict[str, str]:
+        """The site stack's parameters from settings. `desired_count` only when the stack is created:
+        sent on an update it would reset the count autoscaling has set (service.yaml, DesiredCount)."""
         return {
             "BaseStackName": self.base_stack_name,
             "ImageTag": image_tag,
@@ -124,7 +126,7 @@ class Settings:
             "Memory": str(self.memory),
             "Architecture": self.architecture,
             "UseSpot": _flag(self.use_spot),
-            "DesiredCount": str(self.desired_count),
+            "DesiredCount": str(self.desired_count) if creating else "",
             "MinCount": str(self.min_count),
             "MaxCount": str(self.max_count),
             "TargetCpuPercent": str(self.target_cpu_percent),

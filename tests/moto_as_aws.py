@@ -18,7 +18,8 @@ What each part does, in the order `install()` applies it:
 - listener rules a stack creates carry the aws:cloudformation:* tags;
 - Route 53 refuses a CNAME at the zone apex and a CNAME beside another record of the same name;
 - ECS: a new task definition in an update reaches the service as a new deployment, a service created
-  without DesiredCount runs 1 task, and the service keeps its network configuration;
+  without DesiredCount runs 1 task, a DesiredCount given as a String parameter is the integer it
+  spells, and the service keeps its network configuration;
 - route tables and subnet associations are deleted with their stack (moto kept them, so no VPC of a
   deleted stack could go);
 - the ECS service-linked role has AWS's name, and creating it again is refused as AWS refuses it.
@@ -562,10 +563,10 @@ def _ecs_services_follow_their_stack() -> None:
         def create_from_cloudformation_json(
             resource_name, cloudformation_json, account_id, region_name, **kwargs
         ):
-            properties = cloudformation_json["Properties"]
+            properties = _integer_desired_count(cloudformation_json["Properties"])
             if properties.get("DesiredCount") is None:
                 properties = {**properties, "DesiredCount": 1}
-                cloudformation_json = {**cloudformation_json, "Properties": properties}
+            cloudformation_json = {**cloudformation_json, "Properties": properties}
             service = original(resource_name, cloudformation_json, account_id, region_name, **kwargs)
             _follow_template(service, properties)
             return service
@@ -575,6 +576,8 @@ def _ecs_services_follow_their_stack() -> None:
     def make_update(original):
         def update_from_cloudformation_json(original_resource, new_resource_name, cloudformation_json,
                                             account_id, region_name):  # fmt: skip
+            properties = _integer_desired_count(cloudformation_json["Properties"])
+            cloudformation_json = {**cloudformation_json, "Properties": properties}
             service = original(
                 original_resource=original_resource,
                 new_resource_name=new_resource_name,
@@ -593,6 +596,16 @@ def _ecs_services_follow_their_stack() -> None:
     Service.update_from_cloudformation_json = staticmethod(
         make_update(Service.update_from_cloudformation_json)
     )
+
+
+def _integer_desired_count(properties: dict[str, Any]) -> dict[str, Any]:
+    """A parameter is a string wherever the template refers to it ("when you use the parameter elsewhere
+    in your template (for example, by using the Ref intrinsic function), the parameter value becomes a
+    string", https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/parameters-section-structure.html),
+    and CloudFormation hands ECS the integer DesiredCount its schema asks for; moto did arithmetic on the
+    string."""
+    count = properties.get("DesiredCount")
+    return {**properties, "DesiredCount": int(count)} if isinstance(count, str) else properties
 
 
 def _follow_template(service: Service, properties: dict[str, Any]) -> None:

@@ -29,7 +29,7 @@ def test_defaults_and_stack_names(tmp_path):
     s = _load(tmp_path, 'domain = "example.com"\n')
     assert (s.base_stack_name, s.service_stack_name) == ("flaskcom-prod", "flaskcom-prod-www")
     assert s.base_parameters(enable_https=False)["EnableHttps"] == "false"
-    assert s.service_parameters("abc1234") == {
+    assert s.service_parameters("abc1234", creating=True) == {
         "BaseStackName": "flaskcom-prod",
         "ImageTag": "abc1234",
         "HostName": "",
@@ -48,6 +48,8 @@ def test_defaults_and_stack_names(tmp_path):
         "OffHoursScaleUpCron": "",
         "AppSettings": "{}",
     }
+    # An update leaves the count to autoscaling (service.yaml: empty DesiredCount → AWS::NoValue).
+    assert s.service_parameters("abc1234", creating=False)["DesiredCount"] == ""
 
 
 def test_env_beats_file_and_flags_beat_env(tmp_path):
@@ -60,16 +62,16 @@ def test_env_beats_file_and_flags_beat_env(tmp_path):
 
 def test_all_template_parameters_are_strings(tmp_path):
     s = dataclasses.replace(_load(tmp_path, 'domain = "example.com"\nuse_spot = true\n'))
-    for value in [*s.base_parameters().values(), *s.service_parameters("t").values()]:
+    for value in [*s.base_parameters().values(), *s.service_parameters("t", creating=True).values()]:
         assert isinstance(value, str)
-    assert s.service_parameters("t")["UseSpot"] == "true"
+    assert s.service_parameters("t", creating=True)["UseSpot"] == "true"
 
 
 def test_arm64_on_spot_is_accepted(tmp_path):
     # FARGATE_SPOT runs ARM64 tasks on platform 1.4.0+ (botocore's ECS model, CapacityProviderStrategyItem);
     # the service runs on LATEST.
     s = _load(tmp_path, 'domain = "example.com"\narchitecture = "ARM64"\nuse_spot = true\n')
-    parameters = s.service_parameters("t")
+    parameters = s.service_parameters("t", creating=True)
     assert (parameters["Architecture"], parameters["UseSpot"]) == ("ARM64", "true")
 
 
@@ -326,7 +328,10 @@ def test_secret_key_arn_reaches_the_base_stack_and_a_bad_one_is_refused(tmp_path
 def test_env_reaches_the_service_stack_as_one_compact_json_parameter(tmp_path):
     s = _load(tmp_path, 'domain = "example.com"\n[env]\nMAIL_SERVER = "smtp.example.com"\nFEATURE_X = "on"\n')
     assert s.env == {"MAIL_SERVER": "smtp.example.com", "FEATURE_X": "on"}
-    assert s.service_parameters("t")["AppSettings"] == '{"FEATURE_X":"on","MAIL_SERVER":"smtp.example.com"}'
+    assert (
+        s.service_parameters("t", creating=True)["AppSettings"]
+        == '{"FEATURE_X":"on","MAIL_SERVER":"smtp.example.com"}'
+    )
 
 
 def test_the_example_file_loads_and_its_setting_is_a_plain_string(tmp_path):
