@@ -522,6 +522,48 @@ class Aws:
         """Account, Arn and UserId of the credentials in use (sts get-caller-identity needs no permission)."""
         return self.client("sts").get_caller_identity()
 
+    # --- one-off tasks, the release command and restarts (issue 13) ---
+
+    @_translated("starting a one-off task")
+    def run_task(self, request: dict) -> dict:
+        """RunTask with one_off.run_task_request's parameters; the whole answer (tasks and failures)."""
+        return self.client("ecs").run_task(**request)
+
+    @_translated("registering the release's task definition")
+    def register_task_definition(self, definition: dict) -> dict:
+        return self.client("ecs").register_task_definition(**definition)["taskDefinition"]
+
+    @_translated("deregistering task definition {0}")
+    def deregister_task_definition(self, task_definition: str) -> None:
+        self.client("ecs").deregister_task_definition(taskDefinition=task_definition)
+
+    @_translated("reading log stream {1}")
+    def log_stream_events(
+        self, log_group: str, stream: str, token: str | None = None
+    ) -> tuple[list, str | None]:
+        """One page of a stream, oldest first, and the token to read on from. "If you have reached the
+        end of the stream, it returns the same token you passed in", and a stream that does not exist
+        yet (the task has not started writing) is no lines
+        (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetLogEvents.html)."""
+        kwargs: dict[str, Any] = {"logGroupName": log_group, "logStreamName": stream, "startFromHead": True}
+        if token:
+            kwargs["nextToken"] = token
+        try:
+            page = self.client("logs").get_log_events(**kwargs)
+        except ClientError as error:
+            if error_code(error) == "ResourceNotFoundException":
+                return [], token
+            raise
+        return page["events"], page.get("nextForwardToken")
+
+    @_translated("starting a new deployment of service {1}")
+    def force_new_deployment(self, cluster: str, service: str) -> dict:
+        """UpdateService with forceNewDeployment: new tasks from the same task definition, which read
+        their secrets when they start; the answer is the service (its currentServiceDeployment)."""
+        return self.client("ecs").update_service(cluster=cluster, service=service, forceNewDeployment=True)[
+            "service"
+        ]
+
     # --- init (first-run) ---
 
     @_translated("listing hosted zones")

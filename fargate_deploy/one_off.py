@@ -1,6 +1,6 @@
-"""One-off tasks: `deploy.py run -- CMD` and the release command (issue 13; the commands come with the
-deploy engine's second wave). Pure: the RunTask request built from the service, the task definition a
-release runs on the new image, the log stream of a task, and what a DescribeTasks answer means.
+"""One-off tasks: `deploy.py run -- CMD` and the release command (their workflows: one_off_tasks.py).
+Pure: the RunTask request built from the service, the task definition a release runs on the new
+image, the log stream of a task, and what a DescribeTasks answer means.
 
 A one-off task runs the service's own task definition (same image, roles, secrets, log group) in the
 service's subnets and security group, with the web container's command replaced; the image's

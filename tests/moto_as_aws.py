@@ -20,6 +20,7 @@ What each part does, in the order `install()` applies it:
 - ECS: a new task definition in an update reaches the service as a new deployment, a service created
   without DesiredCount runs 1 task, a DesiredCount given as a String parameter is the integer it
   spells, and the service keeps its network configuration;
+- a Fargate task runs with its memory set only at the task level (moto needed it per container);
 - route tables and subnet associations are deleted with their stack (moto kept them, so no VPC of a
   deleted stack could go);
 - the ECS service-linked role has AWS's name, and creating it again is refused as AWS refuses it.
@@ -66,6 +67,7 @@ def install() -> None:
     _listener_rules_carry_the_stack_tags()
     _route53_cname_rules()
     _ecs_services_follow_their_stack()
+    _fargate_tasks_size_at_the_task_level()
     _route_tables_go_with_their_stack()
     _ecs_service_linked_role_as_aws_names_it()
 
@@ -641,6 +643,35 @@ def _follow_template(service: Service, properties: dict[str, Any]) -> None:
     }
     previous = [] if completed else [{**d, "status": "ACTIVE"} for d in service.deployments[:1]]
     service.deployments = [deployment, *previous]
+
+
+def _fargate_tasks_size_at_the_task_level() -> None:
+    """ "For AWS Fargate task definitions, you're required to specify CPU and memory at the task level
+    ... You can also specify CPU and memory at the container level for Fargate tasks. However, doing so
+    isn't required" (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/fargate-task-size-best-practice.html).
+    moto's RunTask added up each container's memory and failed (TypeError, an HTTP 500) on a container
+    without one, as service.yaml's is; here a container without memory reserves none of its own."""
+    from moto.ecs.models import EC2ContainerServiceBackend
+
+    def make(original):
+        def _calculate_task_resource_requirements(task_definition):
+            sized = [dict(c) for c in task_definition.container_definitions]
+            for container in sized:
+                if not any(
+                    k in container for k in ("memory", "memoryReservation", "Memory", "MemoryReservation")
+                ):
+                    container["memory"] = 0
+            saved = task_definition.container_definitions
+            task_definition.container_definitions = sized
+            try:
+                return original(task_definition)
+            finally:
+                task_definition.container_definitions = saved
+
+        return staticmethod(_calculate_task_resource_requirements)
+
+    original = EC2ContainerServiceBackend.__dict__["_calculate_task_resource_requirements"].__func__
+    EC2ContainerServiceBackend._calculate_task_resource_requirements = make(original)
 
 
 # --- VPC teardown -----------------------------------------------------------------------------------

@@ -1,0 +1,39 @@
+"""deploy.py run -- CMD — presentation only; the workflow is one_off_tasks.py."""
+
+from __future__ import annotations
+
+import click
+
+from .. import one_off_tasks
+from ..reporter import make_reporter
+from .deploy import settings_options
+
+# Everything after `--` is the command, options and all (`run -- flask --app x init-db`).
+COMMAND_ARGUMENTS = {"ignore_unknown_options": True}
+
+
+@click.command("run", context_settings=COMMAND_ARGUMENTS)
+@click.option("--detach", is_flag=True, help="Print the task id and return without waiting.")
+@click.option(
+    "--timeout",
+    type=click.IntRange(1, 7 * 24 * 3600),
+    default=3600,
+    show_default=True,
+    help="Seconds to follow the task before giving up (the task goes on).",
+)
+@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@settings_options
+def run_command(deployer, detach: bool, timeout: int, command: tuple[str, ...]) -> int:
+    """Run one command in a task like the site's (same image, settings, secrets, network), e.g.
+    `run -- flask --app flasksite init-db`; its log streams here and its exit code is ours."""
+    options = one_off_tasks.RunOptions(command=tuple(command), detach=detach, timeout=timeout)
+    with make_reporter() as reporter:
+        result = one_off_tasks.run(deployer.aws, deployer.settings, reporter, options)
+        if result.run is None:
+            reporter.result({"task_arn": result.task_arn, "cluster": result.cluster}, [result.task_arn])
+        else:
+            reporter.note(result.run.outcome.line("run"))
+    return result.exit_code
+
+
+COMMANDS: list[click.Command] = [run_command]

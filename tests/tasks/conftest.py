@@ -1,0 +1,52 @@
+"""The CLI over an Aws whose ECS and CloudFormation clients answer from Stubbers (tests/tasks/answers.py
+says why), CloudWatch Logs from the session's moto server, and a clock that moves only when it sleeps."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from fargate_deploy import cli
+from fargate_deploy.deployer import Deployer
+from tests.deployer.conftest import (  # noqa: F401
+    FAST,
+    moto_like_cloudformation,
+    settings,
+    stubbed_aws,
+    zone_and_certificate,
+)
+from tests.engine import recorded
+
+from . import answers
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    (tmp_path / "deploy.toml").write_text(answers.DEPLOY_TOML)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def stubbed(aws, project, monkeypatch):
+    """(aws, stubs, clock): every command of the CLI gets this Aws."""
+    fake, stubs, clock = stubbed_aws("ecs", "cloudformation")
+    clock.now = recorded.START.timestamp()
+    monkeypatch.setattr(
+        "fargate_deploy.commands.deploy.create_deployer",
+        lambda loaded: Deployer(loaded, fake, interactive=False, timing=FAST),
+    )
+    for stub in stubs.values():
+        stub.activate()
+    yield fake, stubs, clock
+    for stub in stubs.values():
+        stub.assert_no_pending_responses()
+        stub.deactivate()
+
+
+def run(monkeypatch, capsys, argv: list[str], stdin: str = "") -> tuple[int, str, str]:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = cli.main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
