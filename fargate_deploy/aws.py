@@ -571,3 +571,10 @@ class Aws:
         paginator = self.client("route53").get_paginator("list_hosted_zones")
         zones = [zone for page in paginator.paginate() for zone in page["HostedZones"]]
         return [zone for zone in zones if not zone.get("Config", {}).get("PrivateZone")]
+
+    # --- ci (first-run) ---
+
+    @_translated("listing the account's OpenID Connect providers")
+    def oidc_provider_arns(self) -> list[str]:
+        providers = self.client("iam").list_open_id_connect_providers()["OpenIDConnectProviderList"]
+        return [provider["Arn"] for provider in providers]

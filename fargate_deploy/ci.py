@@ -5,13 +5,18 @@ it runs the tests, `check` and `plan` (the plan in the job summary) as the plan 
 deploy branch it does the same and then `up` as the deploy role (the rollout in the log, the URL in
 the job summary). One concurrency group per environment, so two deploys never overlap. Every action
 is pinned by the full commit SHA of a release (the tag in a comment). No secrets: the role ARNs are
-not secret (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html), and
-GitHub's OIDC token replaces stored keys. The project itself carries no workflow: it has no account
-to deploy to; each user's copy gets one rendered for its own stacks and roles.
+not secret (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html), so
+they are repository variables (`vars.*`, set once after `deploy.py ci`), and GitHub's OIDC token
+replaces stored keys. The file names no account: it stays the same when the roles are made again.
+The project itself carries no workflow: it has no account to deploy to; each user's copy gets one.
+
+The first line holds a checksum of the rest, so `deploy.py ci` can tell a file it wrote (and may
+rewrite) from one a person changed (kept unless --force).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -106,29 +111,97 @@ class Roles:
     cloudformation: str
     plan: str = ""  # empty: pull requests run the tests and `check` only
 
+    @classmethod
+    def from_outputs(cls, outputs: dict[str, str]) -> Roles:
+        return cls(outputs["DeployRoleArn"], outputs["CloudFormationRoleArn"], outputs.get("PlanRoleArn", ""))
 
-def workflow(settings: Any, github: GitHub, roles: Roles, region: str) -> str:
-    """.github/workflows/deploy.yml for these stacks and roles (YAML text, comments included)."""
+
+# The repository variables the workflow reads the role ARNs from.
+DEPLOY_ROLE_VARIABLE = "AWS_DEPLOY_ROLE_ARN"
+CLOUDFORMATION_ROLE_VARIABLE = "AWS_CLOUDFORMATION_ROLE_ARN"
+PLAN_ROLE_VARIABLE = "AWS_PLAN_ROLE_ARN"
+
+
+def repository_variables(roles: Roles) -> dict[str, str]:
+    """What to set in the GitHub repository (Settings → Secrets and variables → Actions → Variables)."""
+    variables = {DEPLOY_ROLE_VARIABLE: roles.deploy, CLOUDFORMATION_ROLE_VARIABLE: roles.cloudformation}
+    return variables | ({PLAN_ROLE_VARIABLE: roles.plan} if roles.plan else {})
+
+
+def set_variable_command(repository: str, name: str, value: str) -> str:
+    """The GitHub CLI's command for one repository variable."""
+    return f"gh variable set {name} --repo {repository} --body {value}"
+
+
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+
+
+def oidc_provider_parameter(stack_parameters: dict[str, str] | None, provider_arns: list[str]) -> str:
+    """ExistingOidcProviderArn for a create or update of the CI stack. "You cannot register the same
+    provider multiple times in a single Amazon Web Services account"
+    (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html): reuse
+    the account's GitHub provider when there is one, but once this stack made it (created with the
+    parameter empty), keep the parameter empty: passing the provider's ARN would make the update
+    delete the provider the roles trust."""
+    if stack_parameters is not None:
+        return stack_parameters.get("ExistingOidcProviderArn", "")
+    github = [arn for arn in provider_arns if arn.endswith("/" + GITHUB_OIDC_HOST)]
+    return github[0] if github else ""
+
+
+CHECKSUM_PREFIX = "# deploy.py ci checksum: sha256:"
+
+
+def stamped(body: str) -> str:
+    """The body with the checksum line on top."""
+    return f"{CHECKSUM_PREFIX}{hashlib.sha256(body.encode()).hexdigest()}\n{body}"
+
+
+def written_unchanged(text: str) -> bool:
+    """True when `text` is a file `deploy.py ci` wrote and nobody changed since."""
+    first, _, body = text.partition("\n")
+    digest = first.removeprefix(CHECKSUM_PREFIX)
+    return first.startswith(CHECKSUM_PREFIX) and digest == hashlib.sha256(body.encode()).hexdigest()
+
+
+def write_action(existing: str | None, new: str, force: bool) -> str:
+    """What to do with the workflow file: "create", "update", "unchanged" or "refuse" (a person
+    changed it, or `deploy.py ci` did not write it, and --force was not given)."""
+    if existing is None:
+        return "create"
+    if existing == new:
+        return "unchanged"
+    return "update" if force or written_unchanged(existing) else "refuse"
+
+
+def workflow_file(settings: Any, github: GitHub, region: str) -> str:
+    """The workflow file's text: the stamped workflow."""
+    return stamped(workflow(settings, github, region))
+
+
+def workflow(settings: Any, github: GitHub, region: str) -> str:
+    """.github/workflows/deploy.yml for these stacks (YAML text, comments included)."""
     # Graviton tasks get their image built natively on GitHub's arm64 runner (no emulation).
     runner = "ubuntu-24.04-arm" if settings.architecture == "ARM64" else "ubuntu-24.04"
     group = f"deploy-{settings.base_stack_name}"
     environment = f"\n    environment: {_quoted(github.environment)}" if github.environment else ""
     plan_steps = (
-        _credentials(roles.plan, region)
+        _credentials(PLAN_ROLE_VARIABLE, region)
         + """
       - name: Plan
         run: |
           python3 deploy.py plan 2>&1 | tee plan.txt
           { echo '## Plan'; echo; echo '```'; cat plan.txt; echo '```'; } >> "$GITHUB_STEP_SUMMARY\""""
-        if roles.plan
+        if github.pull_request_plans
         else ""
     )
     return f"""\
 # Written by `{command("ci")}` (fargate_deploy/ci.py) for the stacks of {settings.base_stack_name}.
-# Run that command again instead of editing this file: it keeps the pins and role ARNs current.
+# Run that command again instead of editing this file: it keeps the pins current.
 # Pull requests: tests, check, plan (as the plan role). Pushes to {github.branch}: the same, then up
-# (as the deploy role). The role ARNs are the outputs of the {stack_name(settings)} stack; they are
-# not secrets, and no AWS keys are stored anywhere: GitHub's OIDC token is exchanged for a session.
+# (as the deploy role). The role ARNs are the outputs of the {stack_name(settings)} stack, set as
+# repository variables (vars.*); they are not secrets, and no AWS keys are stored anywhere:
+# GitHub's OIDC token is exchanged for a session.
 name: deploy
 
 on:
@@ -172,8 +245,8 @@ jobs:
       id-token: write  # GitHub's OIDC token, exchanged for the AWS role's session
     env:
       # Every change set runs as the CloudFormation role (the deploy role may pass no other).
-      FLASKCOM_CLOUDFORMATION_ROLE_ARN: {roles.cloudformation}
-    steps:{_common_steps()}{_credentials(roles.deploy, region)}
+      FLASKCOM_CLOUDFORMATION_ROLE_ARN: ${{{{ vars.{CLOUDFORMATION_ROLE_VARIABLE} }}}}
+    steps:{_common_steps()}{_credentials(DEPLOY_ROLE_VARIABLE, region, CLOUDFORMATION_ROLE_VARIABLE)}
       - name: Deploy
         run: python3 deploy.py up --yes
       - name: Summary
@@ -198,16 +271,30 @@ def _common_steps() -> str:
         run: python3 deploy.py check"""
 
 
-def _credentials(role_arn: str, region: str) -> str:
+def _credentials(role_variable: str, region: str, *also_needed: str) -> str:
+    """The settings check, then the role's session. The variables reach the script through env, never
+    expanded into it (a value could otherwise inject shell)."""
+    needed = (role_variable, *also_needed)
+    env = "".join(f"\n          {name}: ${{{{ vars.{name} }}}}" for name in needed)
+    checks = "".join(
+        f"""
+          if [ -z "${name}" ]; then
+            echo "::error::set the repository variable {name}: {command("ci")} prints its value"
+            exit 1
+          fi"""
+        for name in needed
+    )
     return f"""
       - name: Settings
+        env:{env}
         run: |
-          test -f deploy.toml && exit 0
-          echo "::error file=deploy.toml::plan and up read deploy.toml: commit it (git add -f deploy.toml)"
-          exit 1
+          if [ ! -f deploy.toml ]; then
+            echo "::error file=deploy.toml::plan and up read deploy.toml: commit it (git add -f deploy.toml)"
+            exit 1
+          fi{checks}
       - uses: {AWS_CREDENTIALS.uses()}
         with:
-          role-to-assume: {role_arn}
+          role-to-assume: ${{{{ vars.{role_variable} }}}}
           aws-region: {region}"""
 
 

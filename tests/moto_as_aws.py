@@ -7,7 +7,8 @@ runs in this process (tests/conftest.py starts a ThreadedMotoServer), with the A
 it follows. Never in the templates, never in fargate_deploy/. `install()` runs once per session.
 
 What each part does, in the order `install()` applies it:
-- change sets leave a stack as CloudFormation does (outputs, exports, parameters, imports);
+- change sets leave a stack as CloudFormation does (outputs, exports, parameters, imports), and a
+  change set with nothing to change is created FAILED (moto raised UpdateStack's error instead);
 - the short form `!Condition` works inside Conditions (moto evaluated it as always true, so every
   conditional NAT gateway was created whatever NatMode said);
 - a resource whose Condition turns true or false in an update is created or deleted;
@@ -129,6 +130,22 @@ def _change_sets_leave_the_stack_as_cloudformation_does() -> None:
         return create_change_set
 
     _wrap(CloudFormationBackend, "create_change_set", make_create)
+
+    # CreateChangeSet for an existing stack "compares the stack's information with the information
+    # that you submit in the change set and lists the differences"
+    # (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateChangeSet.html):
+    # no differences is a FAILED change set whose StatusReason says so (moto's backend does that),
+    # not the error "No updates are to be performed.", which is UpdateStack's answer. moto's response
+    # layer gave that error whenever every parameter was passed with an unchanged template.
+    def make_validate(original):
+        def _validate_different_update(self, *args, **kwargs):
+            if self._get_action() == "CreateChangeSet":
+                return None
+            return original(self, *args, **kwargs)
+
+        return _validate_different_update
+
+    _wrap(CloudFormationResponse, "_validate_different_update", make_validate)
 
 
 def _rebuild_exports(backend: CloudFormationBackend, stack: Stack) -> None:

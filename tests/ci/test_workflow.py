@@ -22,14 +22,17 @@ ROLES = ci.Roles(
     cloudformation="arn:aws:iam::123456789012:role/cloudformation-flaskcom-prod",
     plan="arn:aws:iam::123456789012:role/github-plan-flaskcom-prod",
 )
+PLAN_ROLE = "${{ vars.AWS_PLAN_ROLE_ARN }}"
+DEPLOY_ROLE = "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+CLOUDFORMATION_ROLE = "${{ vars.AWS_CLOUDFORMATION_ROLE_ARN }}"
 
 
 def settings(**overrides):
     return load_settings(env={}, overrides={"domain": "example.com", **overrides})
 
 
-def rendered(github=None, roles=ROLES, **overrides) -> str:
-    return ci.workflow(settings(**overrides), github or ci.GitHub("octo-org/my-site"), roles, "eu-west-1")
+def rendered(github=None, **overrides) -> str:
+    return ci.workflow(settings(**overrides), github or ci.GitHub("octo-org/my-site"), "eu-west-1")
 
 
 def parsed(text: str) -> dict:
@@ -54,7 +57,8 @@ def test_pull_requests_test_check_and_plan_as_the_plan_role():
         "aws-actions/configure-aws-credentials",
         steps(plan)[6],
     ]
-    assert plan["steps"][5]["with"] == {"role-to-assume": ROLES.plan, "aws-region": "eu-west-1"}
+    assert plan["steps"][4]["env"] == {"AWS_PLAN_ROLE_ARN": PLAN_ROLE}  # checked, through env
+    assert plan["steps"][5]["with"] == {"role-to-assume": PLAN_ROLE, "aws-region": "eu-west-1"}
     assert "python3 deploy.py plan 2>&1 | tee plan.txt" in plan["steps"][6]["run"]
     assert '>> "$GITHUB_STEP_SUMMARY"' in plan["steps"][6]["run"]
     assert "FLASKCOM_CLOUDFORMATION_ROLE_ARN" not in str(plan)  # the plan role may pass no role
@@ -64,8 +68,12 @@ def test_pushes_to_the_branch_also_deploy_as_the_deploy_role_one_at_a_time():
     deploy = parsed(rendered())["jobs"]["deploy"]
     assert deploy["if"] == "github.event_name == 'push'"
     assert deploy["concurrency"] == {"group": "deploy-flaskcom-prod", "cancel-in-progress": False}
-    assert deploy["steps"][5]["with"]["role-to-assume"] == ROLES.deploy
-    assert deploy["env"] == {"FLASKCOM_CLOUDFORMATION_ROLE_ARN": ROLES.cloudformation}
+    assert deploy["steps"][5]["with"]["role-to-assume"] == DEPLOY_ROLE
+    assert deploy["env"] == {"FLASKCOM_CLOUDFORMATION_ROLE_ARN": CLOUDFORMATION_ROLE}
+    assert deploy["steps"][4]["env"] == {
+        "AWS_DEPLOY_ROLE_ARN": DEPLOY_ROLE,
+        "AWS_CLOUDFORMATION_ROLE_ARN": CLOUDFORMATION_ROLE,
+    }
     assert steps(deploy)[6] == "python3 deploy.py up --yes"
     summary = steps(deploy)[7]
     assert "python3 deploy.py status --json > status.json" in summary and "GITHUB_STEP_SUMMARY" in summary
@@ -75,6 +83,7 @@ def test_only_the_token_no_secrets_and_least_permissions():
     text = rendered()
     document = parsed(text)
     assert "secrets." not in text
+    assert "arn:" not in text and "123456789012" not in text  # no account: the ARNs are variables
     assert document["permissions"] == {}
     for job in document["jobs"].values():
         assert job["permissions"] == {"contents": "read", "id-token": "write"}
@@ -101,8 +110,72 @@ def test_an_environment_and_another_branch_and_arm64():
 
 
 def test_without_a_plan_role_pull_requests_run_tests_and_check_only():
-    plan = parsed(rendered(roles=ci.Roles(ROLES.deploy, ROLES.cloudformation)))["jobs"]["plan"]
+    github = ci.GitHub("octo-org/my-site", pull_request_plans=False)
+    plan = parsed(rendered(github))["jobs"]["plan"]
     assert steps(plan)[-2:] == ["make test", "python3 deploy.py check"]
+
+
+def test_the_repository_variables_and_how_to_set_them():
+    assert ci.repository_variables(ROLES) == {
+        "AWS_DEPLOY_ROLE_ARN": ROLES.deploy,
+        "AWS_CLOUDFORMATION_ROLE_ARN": ROLES.cloudformation,
+        "AWS_PLAN_ROLE_ARN": ROLES.plan,
+    }
+    assert "AWS_PLAN_ROLE_ARN" not in ci.repository_variables(ci.Roles(ROLES.deploy, ROLES.cloudformation))
+    assert ci.set_variable_command("o/r", "AWS_DEPLOY_ROLE_ARN", ROLES.deploy) == (
+        f"gh variable set AWS_DEPLOY_ROLE_ARN --repo o/r --body {ROLES.deploy}"
+    )
+
+
+# --- the file: written by ci (checksum) or changed by a person ---
+
+
+def test_the_checksum_tells_a_file_ci_wrote_from_one_a_person_changed():
+    text = ci.workflow_file(settings(), ci.GitHub("octo-org/my-site"), "eu-west-1")
+    assert text.startswith(ci.CHECKSUM_PREFIX) and ci.written_unchanged(text)
+    assert not ci.written_unchanged(text.replace("timeout-minutes: 90", "timeout-minutes: 91"))
+    assert not ci.written_unchanged(rendered())  # no checksum line at all
+
+
+@pytest.mark.parametrize(
+    ("existing", "force", "action"),
+    [
+        (None, False, "create"),
+        ("NEW", False, "unchanged"),
+        ("OLDER", False, "update"),  # ci wrote it for other settings, nobody changed it
+        ("CHANGED", False, "refuse"),
+        ("CHANGED", True, "update"),
+        ("FOREIGN", False, "refuse"),
+        ("FOREIGN", True, "update"),
+    ],
+)
+def test_what_is_done_with_the_workflow_file(existing, force, action):
+    new = ci.stamped("name: deploy # new\n")
+    files = {
+        None: None,
+        "NEW": new,
+        "OLDER": ci.stamped("name: deploy # older\n"),
+        "CHANGED": ci.stamped("name: deploy # older\n").replace("older", "edited"),
+        "FOREIGN": "name: deploy\n",
+    }
+    assert ci.write_action(files[existing], new, force) == action
+
+
+GITHUB_PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+OTHER_PROVIDER = "arn:aws:iam::123456789012:oidc-provider/gitlab.example"
+
+
+@pytest.mark.parametrize(
+    ("stack_parameters", "providers", "expected"),
+    [
+        (None, [], ""),  # new stack, no provider: the stack makes it
+        (None, [OTHER_PROVIDER, GITHUB_PROVIDER], GITHUB_PROVIDER),  # new stack: reuse the account's
+        ({"ExistingOidcProviderArn": ""}, [GITHUB_PROVIDER], ""),  # the stack's own: keep it its own
+        ({"ExistingOidcProviderArn": GITHUB_PROVIDER}, [GITHUB_PROVIDER], GITHUB_PROVIDER),
+    ],
+)
+def test_the_oidc_provider_parameter(stack_parameters, providers, expected):
+    assert ci.oidc_provider_parameter(stack_parameters, providers) == expected
 
 
 @pytest.mark.parametrize(
@@ -168,11 +241,17 @@ def write(tmp_path: Path, text: str) -> Path:
 
 @pytest.mark.parametrize(
     "variant",
-    [{}, {"architecture": "ARM64"}, {"github": ci.GitHub("o/r", "main", "production")}],
-    ids=["default", "arm64", "environment"],
+    [
+        {},
+        {"architecture": "ARM64"},
+        {"github": ci.GitHub("o/r", "main", "production")},
+        {"github": ci.GitHub("o/r", pull_request_plans=False)},
+    ],
+    ids=["default", "arm64", "environment", "no-plans"],
 )
 def test_actionlint_and_zizmor_pass(lint_bin, tmp_path, variant):
-    path = write(tmp_path, rendered(**variant))
+    github = variant.pop("github", None)
+    path = write(tmp_path, ci.workflow_file(settings(**variant), github or ci.GitHub("o/r"), "eu-west-1"))
     linted = run_tool([lint_bin / "actionlint", "-no-color", path], cwd=tmp_path)
     assert linted.returncode == 0, linted.stdout + linted.stderr
     # The pedantic persona: also every finding that is only a matter of style.

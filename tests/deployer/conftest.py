@@ -11,6 +11,7 @@ import pytest
 from botocore.stub import Stubber
 
 import tests.templates.moto_secret  # noqa: F401  (registers the Secret model moto lacks)
+from fargate_deploy import images
 from fargate_deploy.aws import Aws
 from fargate_deploy.deployer import Deployer, Timing
 from fargate_deploy.settings import load_settings
@@ -102,3 +103,18 @@ def put_image(repository: str, tag: str) -> None:
     boto3.session.Session().client("ecr").put_image(
         repositoryName=repository, imageManifest=manifest, imageTag=tag
     )
+
+
+def up_deployer(settings, commits: list[str], ran: list[str] | None = None) -> Deployer:
+    """A deployer for `up` against moto with docker faked: `docker push` puts the image's manifest
+    into moto's ECR, as the real push would; each docker verb is appended to `ran`. The work tree is
+    clean at commit `commits[-1]` (append one to commit)."""
+    verbs = ran if ran is not None else []
+
+    def run(argv, **kwargs):
+        verbs.append(argv[1])
+        if argv[1] == "push":
+            image, tag = argv[2].rsplit(":", 1)
+            put_image(image.split("/", 1)[1], tag)  # <registry>/<repository>:<tag>
+
+    return make_deployer(settings, run=run, git_state=lambda: images.parse_git_state(commits[-1] + "\n", ""))

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from fargate_deploy import images
 from fargate_deploy.errors import ConfigError, RefusedError
 
-from .conftest import make_deployer, put_image
+from .conftest import make_deployer, put_image, up_deployer
 
 # moto warns (UserWarning) for each resource type its CloudFormation skips; under `filterwarnings =
 # error` that warning would become an HTTP 500 inside the in-process server.
@@ -202,22 +202,7 @@ def test_push_refuses_a_dirty_tree_and_a_bad_tag(aws, settings):
 def test_up_then_up_again_reuses_the_pushed_tag(aws, settings, monkeypatch, capsys):
     monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
     ran = []
-    repository = []
-
-    def run(argv, **kwargs):
-        ran.append(argv[1])
-        if argv[1] == "push":
-            put_image(repository[0], argv[2].rsplit(":", 1)[1])
-
-    deployer = make_deployer(settings, run=run, git_state=lambda: images.parse_git_state("9f8e7d6\n", ""))
-    original_resources = deployer.resources
-
-    def resources(*, yes):
-        result = original_resources(yes=yes)
-        repository.append(result.outputs["RepositoryName"])
-        return result
-
-    deployer.resources = resources
+    deployer = up_deployer(settings, ["9f8e7d6"], ran)
     first = deployer.up(tag=None, allow_dirty=False, yes=True)
     assert first.image_tag == "9f8e7d6" and ran == ["build", "login", "tag", "push"]
     assert "Done: https://example.com runs image 9f8e7d6" in capsys.readouterr().out

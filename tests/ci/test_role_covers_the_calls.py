@@ -1,0 +1,170 @@
+"""The CI roles allow every AWS call the workflow's commands make, and nothing they do not make.
+
+The calls are not listed by hand: they are recorded from the code, every request any `Aws` client
+sends while the workflow's commands run, against moto where it models the API (`up` creating and
+then updating both stacks, `status`, `logs`, `plan`) and against botocore's Stubber with answers
+shaped like the real API where it does not (the ECS deployment follower: ListServiceDeployments,
+DescribeServiceDeployments, DescribeServiceRevisions, and the stopped tasks and service events of a
+rollback). Each request's IAM action is the API operation under the service's IAM prefix (botocore's
+signing name). A new call in the deploy path fails here until ci-role.yaml allows it (a CI deploy
+would otherwise stop with AccessDenied); an action the role allows that no command calls fails
+too, unless it is one of the few listed below, each with its reason.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from fargate_deploy.aws import Aws
+from fargate_deploy.cli import main
+from fargate_deploy.commands.operate import build_status
+from fargate_deploy.follow import follow_deployment
+from fargate_deploy.reporter import PlainReporter
+from fargate_deploy.waiting import Pace
+from tests.deployer.conftest import make_deployer, stubbed_aws, up_deployer
+from tests.engine import recorded
+from tests.engine.test_follow_deployment import queue_alarm_rollback, watch
+from tests.templates.render import ROOT, load, render
+from tests.templates.test_ci_role import PARAMETERS, allowed_actions
+
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
+
+# botocore's signing name is the IAM service prefix, except for CloudWatch, which signs as monitoring
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).
+IAM_PREFIX = {"monitoring": "cloudwatch"}
+
+# "No permissions are required to perform this operation."
+# (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html)
+NEEDS_NO_PERMISSION = {"sts:GetCallerIdentity"}
+
+# Actions the deploy role needs that the recorded requests do not name: made by docker, implied by a
+# recorded request, or on a path the recording does not take (each says which).
+NOT_RECORDED = {
+    # docker push to the ECR repository after `docker login` with GetAuthorizationToken's password
+    # (https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-push-iam.html).
+    "ecr:BatchCheckLayerAvailability": "docker push",
+    "ecr:InitiateLayerUpload": "docker push",
+    "ecr:UploadLayerPart": "docker push",
+    "ecr:CompleteLayerUpload": "docker push",
+    "ecr:PutImage": "docker push",
+    "ecr:BatchGetImage": "docker push (reads the manifests already there)",
+    # CreateChangeSet with RoleARN: "the user must have iam:PassRole permission"
+    # (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html).
+    "iam:PassRole": "cloudformation:CreateChangeSet",
+    # The stack tags every change set passes (flaskcom:app, flaskcom:environment). The Service
+    # Authorization Reference lists no dependent action for CreateChangeSet, so whether CloudFormation
+    # also authorizes them as TagResource when it executes a change set is known only in a real
+    # account; the deploy role keeps it, the plan role (which never executes) goes without.
+    "cloudformation:TagResource": "cloudformation:CreateChangeSet",
+    # resources' phase 1, when the base stack made the zone: the name servers to delegate to
+    # (tests/deployer/test_two_phase.py). Not in the recorded `up`, whose zone exists already.
+    "route53:GetHostedZone": "Deployer.name_servers",
+}
+
+
+class Recorder:
+    """Every request of every client an Aws makes, as the IAM action it needs."""
+
+    def __init__(self):
+        self.actions: set[str] = set()
+        self._hooked: set[int] = set()
+
+    def record(self, model, **_) -> None:
+        prefix = model.service_model.signing_name
+        self.actions.add(f"{IAM_PREFIX.get(prefix, prefix)}:{model.name}")
+
+    def hook(self, client) -> None:
+        if id(client) not in self._hooked:
+            self._hooked.add(id(client))
+            client.meta.events.register("provide-client-params", self.record)
+
+
+@pytest.fixture
+def recorder(monkeypatch):
+    recorder = Recorder()
+    original = Aws.client
+
+    def client(self, service):
+        made = original(self, service)
+        recorder.hook(made)
+        return made
+
+    monkeypatch.setattr(Aws, "client", client)
+    return recorder
+
+
+def run_up_twice(settings, monkeypatch) -> None:
+    """`up` creating both stacks, then `up` after a commit updating them (docker faked), then status."""
+    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
+    commits = ["9f8e7d6"]
+    deployer = up_deployer(settings, commits)
+    deployer.up(tag=None, allow_dirty=False, yes=True)
+    commits.append("1a2b3c4")
+    deployer.up(tag=None, allow_dirty=False, yes=True)
+    build_status(deployer)
+
+
+def run_logs(settings, monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", lambda path, overrides: settings)
+    assert main(["logs", "--since", "5m"]) == 0
+
+
+def run_follower() -> None:
+    """The ECS deployment follower over a rollout ECS rolled back (the path with the most calls)."""
+    aws, stubs, clock = stubbed_aws("ecs")
+    clock.now = recorded.START.timestamp()
+    stubs["ecs"].activate()
+    reporter = PlainReporter(stdout=io.StringIO(), stderr=io.StringIO(), clock=clock)
+    queue_alarm_rollback(stubs["ecs"])
+    follow_deployment(watch(aws, reporter), pace=Pace(interval=10, timeout=1800))
+    stubs["ecs"].assert_no_pending_responses()
+
+
+@pytest.fixture(scope="module")
+def ci_role():
+    return render(load(ROOT / "cloudformation" / "ci-role.yaml"), **PARAMETERS)
+
+
+def uncovered(called: set[str], allowed: set[str]) -> list[str]:
+    return sorted(called - allowed - NEEDS_NO_PERMISSION)
+
+
+def test_the_deploy_role_allows_every_call_of_up_status_logs_and_the_followers(
+    ci_role, recorder, settings, monkeypatch, tmp_path
+):
+    run_up_twice(settings, monkeypatch)
+    run_logs(settings, monkeypatch, tmp_path)
+    run_follower()
+    called = recorder.actions
+    # The recording saw the deploy: a test that recorded nothing would pass for nothing.
+    assert {
+        "cloudformation:CreateChangeSet",
+        "cloudformation:ExecuteChangeSet",
+        "ecr:GetAuthorizationToken",
+        "ecs:ListServiceDeployments",
+        "ecs:DescribeServiceRevisions",
+        "logs:FilterLogEvents",
+        "ssm:PutParameter",
+    } <= called
+    allowed = allowed_actions(ci_role, "DeployRole")
+    missing = uncovered(called, allowed)
+    assert not missing, f"allow these in DeployRole of cloudformation/ci-role.yaml: {missing}"
+    unused = sorted(allowed - called - set(NOT_RECORDED))
+    assert not unused, f"no command calls these: remove them from DeployRole (least privilege): {unused}"
+
+
+def test_the_plan_role_allows_every_call_of_plan(ci_role, recorder, settings, monkeypatch):
+    deployer = make_deployer(settings)
+    deployer.resources(yes=True)  # a pull request plans against stacks a deploy made
+    recorder.actions.clear()
+    deployer.plan()  # the pull request job runs check (no AWS) and plan
+    called = recorder.actions
+    assert {"cloudformation:CreateChangeSet", "cloudformation:DescribeChangeSet"} <= called
+    allowed = allowed_actions(ci_role, "PlanRole")
+    missing = uncovered(called, allowed)
+    assert not missing, f"allow these in PlanRole of cloudformation/ci-role.yaml: {missing}"
+    unused = sorted(allowed - called - {"cloudformation:TagResource"})
+    assert not unused, f"plan calls none of these: remove them from PlanRole: {unused}"
