@@ -1,10 +1,11 @@
-"""deploy.py run -- CMD — presentation only; the workflow is one_off_tasks.py."""
+"""deploy.py run -- CMD | restart — presentation only; the workflows are one_off_tasks.py and restart.py."""
 
 from __future__ import annotations
 
 import click
 
 from .. import one_off_tasks
+from .. import restart as restarting
 from ..reporter import make_reporter
 from .deploy import settings_options
 
@@ -36,4 +37,17 @@ def run_command(deployer, detach: bool, timeout: int, command: tuple[str, ...]) 
     return result.exit_code
 
 
-COMMANDS: list[click.Command] = [run_command]
+@click.command("restart")
+@settings_options
+def restart_command(deployer) -> int:
+    """Replace the site's tasks with new ones of the same image (they read the secrets again), and
+    follow that ECS deployment to its end."""
+    with make_reporter() as reporter:
+        result = restarting.restart(
+            deployer.aws, deployer.settings, reporter, restarting.pace(deployer.timing)
+        )
+        reporter.result(result.as_dict(), [result.outcome.summary()])
+    return result.exit_code
+
+
+COMMANDS: list[click.Command] = [run_command, restart_command]

@@ -14,8 +14,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import console, secret_store
+from .. import restart as restarting
 from ..errors import RefusedError
 from ..invocation import command
+from ..reporter import make_reporter
+from ..running_site import running_site
 from .deploy import settings_options
 
 # Whatever follows NAME is refused before anything is read: `secret set NAME VALUE`, `--value=…`.
@@ -52,21 +55,35 @@ def read_value(name: str, interactive: bool) -> str:
 
 @secret_group.command("set", context_settings=TAKES_NO_VALUE)
 @click.argument("name")
+@click.option(
+    "--restart", is_flag=True, help="Then replace the site's tasks, so they read it now (as `restart`)."
+)
 @settings_options
-def set_command(deployer, name: str) -> None:
+def set_command(deployer, name: str, restart: bool) -> int:
     """Store NAME for this site (from a hidden prompt, or stdin); a new value is a new version."""
     _refuse_a_value_on_the_command_line(name)
     secret_store.check_name_for_site(deployer.settings, name)
+    doing = "secret set --restart"
+    # Before the value is read or stored: a restart that cannot happen is refused with nothing changed.
+    site = running_site(deployer.aws, deployer.settings, doing) if restart else None
     value = read_value(name, deployer.interactive)
     change = secret_store.set_secret(deployer.aws, deployer.settings, name, value)
     console.out.print(
         f"Secret {change.name}: version {change.version} stored in {escape(change.parameter)} "
         f"(parameter version {change.parameter_version})"
     )
-    console.info(
-        "ECS reads secrets when a task starts: running tasks get it when they are replaced, "
-        f"e.g. by the next {command('service')}"
-    )
+    if site is None:
+        console.info(
+            "ECS reads secrets when a task starts: running tasks get it when they are replaced, "
+            f"by {command('restart')} or the next {command('service')}"
+        )
+        return 0
+    with make_reporter() as reporter:
+        result = restarting.restart(
+            deployer.aws, deployer.settings, reporter, restarting.pace(deployer.timing), doing, site
+        )
+        reporter.result(result.as_dict(), [result.outcome.summary()])
+    return result.exit_code
 
 
 @secret_group.command("list")
