@@ -24,6 +24,15 @@ BASE_EXTRA_PARAMETERS = {"RepositoryName"}
 BASE_EXTRA_PARAMETERS |= {"EnableCdn", "CdnCertificateArn", "CloudFrontPrefixListId", "WebAclArn"}
 # Reusing the kept Flask secret key (issue 11).
 BASE_EXTRA_PARAMETERS |= {"SecretArn"}
+# Data stores (issue 16): the database, the table and its key schema, the uploads bucket.
+BASE_EXTRA_PARAMETERS |= {
+    "Database",
+    "DatabaseMinCapacity",
+    "DatabaseMaxCapacity",
+    "DatabaseSecondsUntilAutoPause",
+}
+BASE_EXTRA_PARAMETERS |= {"EnableTable", "TablePartitionKey", "TablePartitionKeyType", "TableSortKey"}
+BASE_EXTRA_PARAMETERS |= {"TableSortKeyType", "EnableUploads", "UploadsNoncurrentVersionDays"}
 BASE_OUTPUTS = set(
     """
     DomainName HostedZoneId NameServers VpcId PublicSubnets PrivateSubnets TaskSubnets
@@ -35,6 +44,10 @@ BASE_OUTPUTS = set(
 # edge (issue 14): read by deploy.py and passed to the sites as parameters, never exported, so the
 # CDN can be turned on and off while sites exist (an imported export cannot change).
 BASE_UNEXPORTED_OUTPUTS = {"DistributionId", "DistributionDomainName", "OriginVerifySecretArn"}
+# Data stores (issue 16): passed to the sites as parameters for the same reason.
+DATA_OUTPUTS = {"DatabaseClusterId", "DatabaseSecretArn", "DatabaseHost", "DatabasePort", "DatabaseName"}
+DATA_OUTPUTS |= {"TableName", "UploadsBucket"}
+BASE_UNEXPORTED_OUTPUTS |= DATA_OUTPUTS
 SERVICE_PARAMETERS = set(
     """
     BaseStackName ImageTag HostName Cpu Memory Architecture UseSpot DesiredCount MinCount MaxCount
@@ -44,11 +57,14 @@ SERVICE_PARAMETERS = set(
 )
 SERVICE_EXTRA_PARAMETERS = {"RulePriority"}
 SERVICE_EXTRA_PARAMETERS |= {"OriginVerifySecretArn", "DistributionDomainName"}  # edge (issue 14)
+# Data stores (issue 16), from the base stack's unexported outputs.
+SERVICE_EXTRA_PARAMETERS |= {"DatabaseSecretArn", "DatabaseHost", "DatabasePort", "DatabaseName", "TableName"}
+SERVICE_EXTRA_PARAMETERS |= {"UploadsBucket"}
 SERVICE_OUTPUTS = {"ServiceName", "ServiceArn", "TaskDefinitionArn", "TargetGroupArn", "AlarmTopicArn", "Url"}
 BOOLEANS = set(
     """
     EnableHttps EnableAccessLogs EnableContainerInsights EnableDeletionProtection UseSpot EnableExec
-    EnableCdn
+    EnableCdn EnableTable EnableUploads
     """.split()
 )
 
@@ -89,7 +105,8 @@ def test_conditional_outputs(base_template):
     conditional = [k for k, o in outputs.items() if "Condition" in o]
     assert conditional[:2] == ["NameServers", "HttpsListenerArn"]
     assert set(conditional[2:]) == BASE_UNEXPORTED_OUTPUTS
-    assert {outputs[k]["Condition"] for k in BASE_UNEXPORTED_OUTPUTS} == {"CdnEnabled"}
+    assert {outputs[k]["Condition"] for k in BASE_UNEXPORTED_OUTPUTS - DATA_OUTPUTS} == {"CdnEnabled"}
+    assert {outputs[k]["Condition"] for k in DATA_OUTPUTS} == {"HasDatabase", "HasTable", "HasUploads"}
 
 
 def test_every_import_matches_a_base_export(base_template, service_template):
@@ -129,8 +146,10 @@ def test_booleans_are_true_false_strings(base_template, service_template):
 
 def memory_rules(service_template) -> dict[int, tuple[int, ...]]:
     table = {}
-    for rule in service_template["Rules"].values():
+    for name, rule in service_template["Rules"].items():
         condition = rule.get("RuleCondition")
+        if not name.startswith("Cpu"):  # the other rules check other parameters
+            continue
         if not condition:
             continue
         ref, cpu = condition["Fn::Equals"]
@@ -233,8 +252,9 @@ def test_container_ports_logs_secret_and_volumes(service_template):
     assert container["PortMappings"] == [{"ContainerPort": 8080, "Protocol": "tcp"}]
     assert container["LogConfiguration"]["LogDriver"] == "awslogs"
     assert container["LogConfiguration"]["Options"]["awslogs-stream-prefix"] == "web"
-    assert [s["Name"] for s in container["Secrets"]] == ["SECRET_KEY", "APP_SECRETS_JSON"]
-    assert "SECRET_KEY" not in {e["Name"] for e in container.get("Environment", [])}
+    # Every task has these two; the database's (issue 16) come only with it, as Fn::If entries.
+    assert [s["Name"] for s in container["Secrets"] if "Name" in s] == ["SECRET_KEY", "APP_SECRETS_JSON"]
+    assert "SECRET_KEY" not in {e["Name"] for e in container.get("Environment", []) if "Name" in e}
     assert "/health" in " ".join(container["HealthCheck"]["Command"])
     # Fargate has no tmpfs: writable paths are task volumes with a name and no host.
     assert all(set(v) == {"Name"} for v in task["Volumes"])

@@ -234,7 +234,7 @@ def test_exec_off_and_on(service_template):
     off = render(service_template, **SITE)
     on = render(service_template, **SITE, EnableExec="true")
     assert off.properties("Service")["EnableExecuteCommand"] is False
-    assert "Policies" not in off.properties("TaskRole")
+    assert not off.properties("TaskRole").get("Policies")
     assert on.properties("Service")["EnableExecuteCommand"] is True
     assert on.properties("TaskRole")["Policies"][0]["PolicyName"] == "execute-command"
 
