@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from . import app_env, cron
+from . import app_env, cron, data_stores
 from .errors import ConfigError
 from .fargate import ARCHITECTURES, VALID_MEMORY_FOR_CPU, describe_valid_memory, is_valid_pair
 
@@ -85,6 +85,16 @@ class Settings:
     env: dict[str, str] = field(default_factory=dict)  # [env]: NAME -> value, for every site
     # --- CI (first-run): the CloudFormation role every change set runs as (deploy.py ci sets it) ---
     cloudformation_role_arn: str = ""  # empty: CloudFormation uses the stack's role, or the caller's
+    # --- Data stores (issue 16): in the base stack, shared by its sites (fargate_deploy/data_stores.py) ---
+    database: str = "none"  # postgres: Aurora Serverless v2 PostgreSQL
+    min_acu: float = 0.0  # 0 pauses the database after auto_pause_seconds without connections
+    max_acu: float = 2.0
+    auto_pause_seconds: int = 300
+    table: bool = False  # a DynamoDB table (on demand, point-in-time recovery)
+    table_partition_key: str = "pk"  # "name" or "name:S|N|B" (S when not said)
+    table_sort_key: str = ""  # empty: a partition key only
+    uploads: bool = False  # a private, versioned S3 bucket
+    uploads_version_days: int = 30  # how long replaced or deleted versions of uploads are kept
 
     @property
     def base_stack_name(self) -> str:
@@ -113,6 +123,7 @@ class Settings:
             "ImageRetentionCount": str(self.image_retention_count),
             "RepositoryName": self.repository_name,
             "SecretArn": self.secret_key_arn,
+            **data_stores.base_parameters(self),
         }
 
     def service_parameters(self, image_tag: str, *, creating: bool) -> dict[str, str]:
@@ -269,6 +280,41 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
         _ROLE, "arn:aws:iam::123456789012:role/cloudformation-flaskcom-prod", optional=True
     ),
 }
+
+
+# --- Data stores (issue 16) ---
+def _capacity(low: float, high: float) -> Callable[[Any], float]:
+    """Aurora capacity units: "You can specify ACU values in half-step increments"
+    (https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_ServerlessV2ScalingConfiguration.html)."""
+
+    def parse(raw: Any) -> float:
+        if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+            raise ValueError(f"{raw!r} is not a number of capacity units")
+        try:
+            value = float(str(raw).strip())
+        except ValueError:
+            raise ValueError(f"{raw!r} is not a number of capacity units") from None
+        if not low <= value <= high or (value * 2) % 1:
+            raise ValueError(f"{raw!r}: capacity units go from {low:g} to {high:g} in steps of 0.5")
+        return value
+
+    return parse
+
+
+PARSERS.update(
+    {
+        "database": _choice(data_stores.DATABASES),
+        "min_acu": _capacity(0, 256),
+        "max_acu": _capacity(1, 256),
+        # "Specify a value between 300 seconds (five minutes) and 86,400 seconds (one day)" (the page above).
+        "auto_pause_seconds": _integer(300, 86400),
+        "table": _boolean,
+        "table_partition_key": data_stores.parse_key,
+        "table_sort_key": data_stores.parse_key,
+        "uploads": _boolean,
+        "uploads_version_days": _integer(1, 3650),
+    }
+)
 
 # --- The app (issue 13) ---
 # gunicorn's application syntax: a dotted module, ":", a variable or a factory call.
@@ -567,6 +613,8 @@ def _check_combination(s: Settings) -> None:
     check_host_name(s)
     if s.region:
         check_certificate_region(s, s.region)
+
+    data_stores.check_settings(s)
 
     # --- edge (issue 14) ---
     if s.cdn_certificate_arn and not s.cdn:
