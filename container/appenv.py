@@ -17,6 +17,7 @@ Standard library only: this runs before, and apart from, the app's virtualenv.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -34,6 +35,19 @@ INSTANCE_LINK = "/app/site/instance"
 # Variables built from others after the expansion, e.g. a DATABASE_URL from the parts ECS injects.
 # Each function gets the environment so far and returns the variables to add.
 DERIVED: list[Callable[[Mapping[str, str]], dict[str, str]]] = []
+
+
+def _sibling(name: str):
+    """A module beside this file (python3 -I leaves the script's folder off sys.path)."""
+    spec = importlib.util.spec_from_file_location(name, os.path.join(os.path.dirname(__file__), f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Data stores (issue 16): DATABASE_URL from the PG* variables, and the wait for a waking database.
+pgenv = _sibling("pgenv")
+DERIVED.append(pgenv.database_variables)
 
 
 class Refused(Exception):
@@ -85,7 +99,10 @@ def expand(environ: Mapping[str, str]) -> tuple[dict[str, str], list[str], list[
     env.update(settings)
     env.update(secrets)
     for derive in DERIVED:
-        env.update(derive(env))
+        try:
+            env.update(derive(env))
+        except ValueError as error:
+            raise Refused(str(error)) from None
     return env, sorted(settings), sorted(secrets)
 
 
@@ -114,6 +131,10 @@ def main(argv: list[str]) -> int:
     try:
         env, settings, secrets = expand(os.environ)
         prepare_instance_folder()
+        pgenv.wait_for_database(env, _say)
+    except ValueError as error:  # DATABASE_WAIT_SECONDS
+        _say("error", f"cannot start: {error}")
+        return 2
     except Refused as error:
         _say("error", f"cannot start: {error}")
         return 2
