@@ -17,13 +17,15 @@ from pathlib import Path
 
 import click
 
-from . import console, docker, images, progress, rollout, secret_store
+from . import console, docker, images, one_off_tasks, progress, rollout, secret_store
 from .aws import Aws
 from .changeset import ChangeSetSummary, summarize
 from .delegation import Delegation, check_delegation
 from .errors import AwsError, DeploymentFailed, RefusedError
+from .reporter import make_reporter
 from .settings import Settings, check_certificate_region
 from .stack_status import NextStep, meaning_of
+from .waiting import Pace
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "cloudformation"
@@ -343,8 +345,12 @@ class Deployer:
 
     # --- service ---
 
-    def deploy_service(self, image_tag: str | None = None, *, yes: bool = True) -> ServiceResult:
-        """Create/update the service stack with the tag (default: newest in ECR), then follow ECS."""
+    def deploy_service(
+        self, image_tag: str | None = None, *, yes: bool = True, release: bool = True
+    ) -> ServiceResult:
+        """Create/update the service stack with the tag (default: newest in ECR), then follow ECS.
+        `release`: run the release command first (rollback does not: the old image's migration tool
+        would refuse a database that is already newer than its code)."""
         outputs = self.base_outputs("service")
         repository = outputs["RepositoryName"]
         if image_tag is None:
@@ -364,6 +370,12 @@ class Deployer:
         # Hook (real-apps, issue 13): the task definition reads the site's secrets at every task start.
         if secret_store.ensure_store(self.aws, self.settings):
             console.info(f"Secrets of {self.settings.service_stack_name}: created the empty store")
+        if release:  # Hook (real-apps, issue 13): release_command on the new image, before the update.
+            with make_reporter() as reporter:
+                one_off_tasks.release(
+                    self.aws, self.settings, reporter, image=f"{outputs['RepositoryUri']}:{image_tag}",
+                    image_tag=image_tag, pace=Pace(self.timing.rollout_poll, self.timing.rollout_timeout),
+                )  # fmt: skip
         creating = creates(self.aws.describe_stack(self.settings.service_stack_name))
         result = self.apply(
             self.settings.service_stack_name,

@@ -20,6 +20,7 @@ from .invocation import command as cli_command
 from .operations import format_log_message
 from .reporter import Reporter
 from .running_site import RunningSite, running_site
+from .stack_status import NextStep, meaning_of
 from .waiting import Pace, WaitTimedOut, poll
 
 LOG_TAIL = 20  # lines of a failed release shown again with the error
@@ -218,7 +219,9 @@ def release(
     words = tuple(shlex.split(settings.release_command))
     if site is None:
         stack = aws.describe_stack(settings.service_stack_name)
-        if stack is None:
+        if stack is None or meaning_of(stack["StackStatus"]).next_step is not NextStep.UPDATE:
+            # Nothing to run it beside: no task definition, roles or network yet (the update that
+            # follows refuses a stack it cannot update, with the command that fixes it).
             reporter.note(
                 f"release command: skipped, site {settings.site} has no service yet to run it beside "
                 f"(it runs before every later deploy); run it once the site is up: "

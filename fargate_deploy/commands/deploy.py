@@ -88,6 +88,12 @@ def up(deployer, tag: str | None, allow_dirty: bool, yes: bool) -> None:
 def plan(deployer) -> None:
     """Show what resources and service would change (change sets, deleted afterwards)."""
     deployer.plan()
+    if deployer.settings.release_command:  # issue 13: what `service` and `up` run before the update
+        console.out.print(
+            f"release: {deployer.settings.release_command!r} runs as a one-off task on the new image "
+            "before the service is updated; if it fails, nothing else changes",
+            markup=False,
+        )
     for notice in tradeoffs(deployer.settings):  # what a setting gives up besides money
         console.out.print(f"note: {notice}", markup=False)
 

@@ -189,7 +189,7 @@ def rollback(deployer, tag: str | None, yes: bool, no_wait: bool) -> None:
         deployer.aws.ecr_images(base_out["RepositoryName"]), service_out.get("ImageTag") or None, tag
     )
     console.info(f"Rolling back {deployer.settings.service_stack_name} to image {target}")
-    result = deployer.deploy_service(target, yes=yes)
+    result = deployer.deploy_service(target, yes=yes, release=False)  # no release command: see deployer
     console.out.print(f"{result.url} runs image {result.image_tag}")
 
 

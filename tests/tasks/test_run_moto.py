@@ -8,8 +8,6 @@ import boto3
 import pytest
 
 from fargate_deploy import one_off
-from fargate_deploy.aws import Aws
-from tests.deployer.conftest import make_deployer, put_image
 
 from .conftest import run
 
@@ -17,19 +15,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning"),
     pytest.mark.filterwarnings("ignore:No Moto CloudFormation support:UserWarning"),
 ]
-
-
-@pytest.fixture
-def deployed(aws, settings, monkeypatch, tmp_path):
-    """The site's stacks in moto (UpdateTerminationProtection is not what these tests are about)."""
-    monkeypatch.setattr(Aws, "enable_termination_protection", lambda self, stack_name: None)
-    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
-    deployer = make_deployer(settings)
-    base = deployer.resources(yes=True)
-    put_image(base.outputs["RepositoryName"], "abc1234")
-    service = deployer.deploy_service("abc1234")
-    monkeypatch.chdir(tmp_path)  # the settings fixture's deploy.toml (the CLI reads it)
-    return base.outputs, service.stack.outputs
 
 
 def test_run_detach_starts_one_task_like_the_service_s_with_the_command_replaced(
