@@ -6,7 +6,7 @@ The profiles live here and nowhere else; docs/costs.md explains them and the ass
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +113,22 @@ def load_prices(region: str = "us-east-1", directory: Path = PRICE_DIR) -> Price
 
 
 @dataclass(frozen=True)
+class DataUse:
+    """How the app uses its stores: what the bill depends on that no setting says (cost's flags)."""
+
+    database_active_hours_per_day: float = 4.0  # the rest of the day the database is idle (paused at 0)
+    database_active_acus: float | None = None  # average capacity while active; None: min_acu, at least 0.5
+    database_storage_gb: float = 1.0
+    database_io_millions: float = 1.0  # Aurora Standard storage bills each million I/Os
+    table_gb: float = 1.0
+    table_writes_per_request: float = 1.0  # the sample's visit counter: one write per counted request
+    table_reads_per_request: float = 1.0
+    uploads_gb: float = 1.0
+    uploads_put_share: float = 0.01  # of the site's requests, how many store an upload
+    uploads_get_share: float = 0.10  # and how many read one
+
+
+@dataclass(frozen=True)
 class Inputs:
     """What the bill depends on, from Settings (or the templates' parameters)."""
 
@@ -129,9 +145,18 @@ class Inputs:
     sites: int = 1
     cdn: bool = False
     waf: bool = False
+    # --- Data stores (issue 16): the settings, and how the app uses them (the user says; see DataUse) ---
+    database: str = "none"
+    min_acu: float = 0.0
+    max_acu: float = 2.0
+    table: bool = False
+    uploads: bool = False
+    data_use: DataUse = field(default_factory=lambda: DataUse())
 
     @classmethod
-    def from_settings(cls, settings: Any, requests_per_month: int, sites: int = 1) -> Inputs:
+    def from_settings(
+        cls, settings: Any, requests_per_month: int, sites: int = 1, data_use: DataUse | None = None
+    ) -> Inputs:
         return cls(
             nat_mode=settings.nat_mode,
             tasks=settings.desired_count,
@@ -146,6 +171,12 @@ class Inputs:
             sites=sites,
             cdn=settings.cdn,
             waf=settings.waf,
+            database=settings.database,
+            min_acu=settings.min_acu,
+            max_acu=settings.max_acu,
+            table=settings.table,
+            uploads=settings.uploads,
+            data_use=data_use or DataUse(),
         )
 
 
@@ -236,7 +267,87 @@ def line_items(inputs: Inputs, prices: Prices) -> tuple[LineItem, ...]:
         )
         + edge_line_items(inputs, prices)
         + app_secrets_line_items(inputs, prices)
+        + data_store_line_items(inputs, prices)
     )
+
+
+# --- Data stores (issue 16) ---
+
+
+def database_active_acus(inputs: Inputs) -> float:
+    use = inputs.data_use.database_active_acus
+    chosen = use if use is not None else max(inputs.min_acu, 0.5)
+    return min(max(chosen, inputs.min_acu), inputs.max_acu)
+
+
+def data_store_line_items(inputs: Inputs, prices: Prices) -> tuple[LineItem, ...]:
+    """The base stack's stores, shared by its sites: Aurora capacity while active (the average ACUs the
+    user gives) and while idle (min_acu; 0 = paused, nothing billed), storage and I/O; the table's
+    requests (per site request) and storage with point-in-time recovery; the bucket's storage and
+    requests. Backups within the cluster's own size are free (not a line)."""
+    use, hours, days = inputs.data_use, prices.hours_per_month, prices.hours_per_month / 24
+    requests = inputs.requests_per_month * inputs.sites
+    items: list[LineItem] = []
+    if inputs.database == "postgres":
+        aurora = prices.table["aurora_serverless_v2"]
+        active_hours = use.database_active_hours_per_day * days
+        acus = database_active_acus(inputs)
+        items += [
+            priced(
+                f"Aurora capacity, active ({acus:g} ACU)", acus * active_hours, "ACU-hour", aurora["acu_hour"]
+            ),
+            priced(
+                f"Aurora capacity, idle ({inputs.min_acu:g} ACU{', paused' if inputs.min_acu == 0 else ''})",
+                inputs.min_acu * (hours - active_hours),
+                "ACU-hour",
+                aurora["acu_hour"],
+            ),
+            priced("Aurora storage", use.database_storage_gb, "GB-month", aurora["storage_gb_month"]),
+            priced("Aurora I/O", use.database_io_millions, "M requests", aurora["io_per_million"]),
+        ]
+    if inputs.table:
+        dynamodb = prices.table["dynamodb_on_demand"]
+        items += [
+            priced(
+                "DynamoDB writes",
+                requests * use.table_writes_per_request / 1e6,
+                "M WRU",
+                dynamodb["write_per_million"],
+            ),
+            priced(
+                "DynamoDB reads",
+                requests * use.table_reads_per_request / 1e6,
+                "M RRU",
+                dynamodb["read_per_million"],
+            ),
+            priced("DynamoDB storage", use.table_gb, "GB-month", dynamodb["storage_gb_month"]),
+            priced("DynamoDB point-in-time recovery", use.table_gb, "GB-month", dynamodb["pitr_gb_month"]),
+        ]
+    if inputs.uploads:
+        s3 = prices.table["s3_standard"]
+        items += [
+            priced("S3 uploads storage", use.uploads_gb, "GB-month", s3["storage_gb_month"]),
+            priced(
+                "S3 uploads PUT requests",
+                requests * use.uploads_put_share / 1000,
+                "1k requests",
+                s3["put_per_1000"],
+            ),
+            priced(
+                "S3 uploads GET requests",
+                requests * use.uploads_get_share / 1000,
+                "1k requests",
+                s3["get_per_1000"],
+            ),
+        ]
+    return tuple(items)
+
+
+def database_at_max(inputs: Inputs, prices: Prices) -> float:
+    """The database's capacity bill if it ran at max_acu for all its active hours (an upper bound)."""
+    active_hours = inputs.data_use.database_active_hours_per_day * prices.hours_per_month / 24
+    idle = inputs.min_acu * (prices.hours_per_month - active_hours)
+    return (inputs.max_acu * active_hours + idle) * prices.table["aurora_serverless_v2"]["acu_hour"]
 
 
 # --- The app's secrets (issue 13) ---

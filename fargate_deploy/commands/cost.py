@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from .. import console
-from ..cost import PROFILES, Inputs, estimate, load_prices
+from ..cost import PROFILES, DataUse, Inputs, database_at_max, estimate, load_prices
 from ..settings import DEFAULT_FILE, ENV_PREFIX, load_settings
 
 PLACEHOLDER_DOMAIN = "example.com"  # the domain does not change the bill
@@ -30,7 +30,26 @@ PLACEHOLDER_DOMAIN = "example.com"  # the domain does not change the bill
 # --- edge (issue 14) ---
 @click.option("--cdn/--no-cdn", "cdn", default=None, help="Override cdn (CloudFront in front).")
 @click.option("--waf/--no-waf", "waf", default=None, help="Override waf (a web ACL with managed rules).")
-def cost_command(profile, requests_per_month, **flags) -> None:
+# --- Data stores (issue 16): the stores, and how the app uses them ---
+@click.option("--database", type=click.Choice(["none", "postgres"]), help="Override database.")
+@click.option("--min-acu", type=float, help="Override min_acu (0 = the database pauses when idle).")
+@click.option("--max-acu", type=float, help="Override max_acu.")
+@click.option("--table/--no-table", "table", default=None, help="Override table.")
+@click.option("--uploads/--no-uploads", "uploads", default=None, help="Override uploads.")
+@click.option(
+    "--db-active-hours", type=click.FloatRange(0, 24), default=4.0, show_default=True,
+    help="Hours a day the database is in use; the rest it idles at min_acu (paused at 0).",
+)  # fmt: skip
+@click.option(
+    "--db-active-acus", type=click.FloatRange(0, 256),
+    help="Average ACUs while in use (default: min_acu, at least 0.5; never above max_acu).",
+)  # fmt: skip
+@click.option("--db-storage-gb", type=click.FloatRange(0), default=1.0, show_default=True)
+@click.option("--table-gb", type=click.FloatRange(0), default=1.0, show_default=True)
+@click.option("--uploads-gb", type=click.FloatRange(0), default=1.0, show_default=True)
+def cost_command(
+    profile, requests_per_month, db_active_hours, db_active_acus, db_storage_gb, table_gb, uploads_gb, **flags
+) -> None:
     """Estimate the monthly AWS bill (us-east-1 prices) and what one more site adds."""
     overrides = dict(PROFILES[profile]) if profile else {}
     if flags.get("desired_count") is not None:
@@ -41,7 +60,15 @@ def cost_command(profile, requests_per_month, **flags) -> None:
         overrides.setdefault("domain", PLACEHOLDER_DOMAIN)
     settings = load_settings(overrides=overrides)
     prices = load_prices("us-east-1")
-    result = estimate(Inputs.from_settings(settings, requests_per_month), prices)
+    data_use = DataUse(
+        database_active_hours_per_day=db_active_hours,
+        database_active_acus=db_active_acus,
+        database_storage_gb=db_storage_gb,
+        table_gb=table_gb,
+        uploads_gb=uploads_gb,
+    )
+    inputs = Inputs.from_settings(settings, requests_per_month, data_use=data_use)
+    result = estimate(inputs, prices)
 
     title = f"Monthly estimate, {profile or 'your settings'}, {requests_per_month:,} requests/month"
     table = Table(title=title, title_justify="left")
@@ -70,6 +97,14 @@ def cost_command(profile, requests_per_month, **flags) -> None:
         f"one Parameter Store standard SecureString (Secrets Manager would be "
         f"{prices.table['secret_month']:.2f} USD per secret per month)"
     )
+    if inputs.database == "postgres":  # --- Data stores (issue 16) ---
+        console.out.print(
+            f"Database: {db_active_hours:g} h a day in use, {24 - db_active_hours:g} h idle at "
+            f"{inputs.min_acu:g} ACU{' (paused: storage only)' if inputs.min_acu == 0 else ''}; at max_acu "
+            f"({inputs.max_acu:g}) for every hour in use its capacity would cost "
+            f"{database_at_max(inputs, prices):.2f} USD/month. A paused database wakes in about 15 s "
+            "(AWS's figure); the first request after a pause waits that long."
+        )
     console.out.print(
         f"Prices: {prices.region}, read {prices.read_on} ({len(prices.sources)} AWS pricing pages, "
         "fargate_deploy/prices/); assumptions in docs/costs.md. "
