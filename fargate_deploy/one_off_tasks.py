@@ -16,12 +16,13 @@ from dataclasses import dataclass
 
 from . import app_env, one_off, signals
 from .errors import AwsError, DeploymentFailed, RefusedError
+from .follow import _until_done as until_done  # the followers' one bounded loop
 from .invocation import command as cli_command
 from .operations import format_log_message
 from .reporter import Reporter
 from .running_site import RunningSite, running_site
 from .stack_status import NextStep, meaning_of
-from .waiting import Pace, WaitTimedOut, poll
+from .waiting import Pace
 
 LOG_TAIL = 20  # lines of a failed release shown again with the error
 TASK_POLL_SECONDS = 5.0
@@ -104,28 +105,34 @@ class TaskWatch:
 
 
 def follow_task(watch: TaskWatch, *, pace: Pace) -> TaskRun:
-    """Step the watch until the task stops, at most `pace.timeout` seconds; a stop signal (or the
-    bound) leaves the task running and says how to stop it."""
+    """Step the watch until the task stops, at most `pace.timeout` seconds (the followers' one bounded
+    loop); a stop signal, or the bound, leaves the task running and says how to stop it."""
     hint = stop_task_hint(watch.cluster, watch.task_arn)
     with signals.stop_on_signals():
         try:
-            return poll(
-                watch.step,
-                what=f"task {watch.task_arn.rsplit('/', 1)[-1]} to stop",
-                pace=pace,
-                clock=watch.aws.clock,
-                sleep=watch.aws.sleep,
-                tick=watch.reporter.tick,
-                until_tick=watch.reporter.seconds_until_heartbeat,
-                last_seen=watch.line,
-                hint=hint,
+            return until_done(
+                watch, what=f"task {watch.task_arn.rsplit('/', 1)[-1]} to stop", pace=pace, hint=hint
             )
-        except WaitTimedOut:
-            watch.reporter.finish(watch.task, watch.line(), ok=False)
-            raise
         except signals.Stopped:
             watch.reporter.note(f"stopped following {watch.task}; {hint}")
             raise
+
+
+def follow_in_site(
+    aws, reporter: Reporter, site: RunningSite, task_arn: str, *, on_line: Callable[[str], None], what: str,
+    pace: Pace,
+) -> TaskRun:  # fmt: skip
+    """Follow a task of the site's cluster, its log read from the site's log group."""
+    watch = TaskWatch(
+        aws,
+        reporter,
+        cluster=site.cluster,
+        task_arn=task_arn,
+        log_group=site.log_group,
+        on_line=on_line,
+        what=what,
+    )
+    return follow_task(watch, pace=pace)
 
 
 def start_task(aws, request: dict, doing: str) -> str:
@@ -175,16 +182,11 @@ def run(aws, settings, reporter: Reporter, options: RunOptions) -> RunResult:
     )
     if options.detach:
         return RunResult(site.cluster, task_arn, None)
-    watch = TaskWatch(
-        aws,
-        reporter,
-        cluster=site.cluster,
-        task_arn=task_arn,
-        log_group=site.log_group,
-        on_line=lambda text: reporter.data([text]),
-        what="run",
-    )
-    return RunResult(site.cluster, task_arn, follow_task(watch, pace=Pace(options.poll, options.timeout)))
+    ran = follow_in_site(
+        aws, reporter, site, task_arn, on_line=lambda text: reporter.data([text]), what="run",
+        pace=Pace(options.poll, options.timeout),
+    )  # fmt: skip
+    return RunResult(site.cluster, task_arn, ran)
 
 
 def _shown(command: Sequence[str]) -> str:
@@ -247,16 +249,10 @@ def release(
             f"Release command on image {image_tag}: {settings.release_command} "
             f"(task {task_arn.rsplit('/', 1)[-1]})"
         )
-        watch = TaskWatch(
-            aws,
-            reporter,
-            cluster=site.cluster,
-            task_arn=task_arn,
-            log_group=site.log_group,
-            on_line=lambda text: reporter.note(f"release | {text}"),
-            what="release command",
-        )
-        ran = follow_task(watch, pace=pace)
+        ran = follow_in_site(
+            aws, reporter, site, task_arn, on_line=lambda text: reporter.note(f"release | {text}"),
+            what="release command", pace=pace,
+        )  # fmt: skip
     finally:
         try:
             aws.deregister_task_definition(arn)
