@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 import traceback
 
 import click
 from botocore.exceptions import BotoCoreError
 
-from . import console
+from . import console, signals
 from .errors import AwsError, DeployError, ExitCode
 from .invocation import PROG
 
@@ -34,7 +36,21 @@ def split_debug(args: list[str]) -> tuple[bool, list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Every command, the followers and `logs --follow` among them, stops on SIGINT, SIGTERM and
+    SIGHUP however it was started, SIGINT ignored included (signals.py says why that needs care):
+    the signal raises Stopped where the command waits, its `finally` blocks stop what it started
+    (subprocess.run kills its child on the way out), and it exits 130 without a traceback."""
     debug, args = split_debug(sys.argv[1:] if argv is None else list(argv))
+    # Handlers can be installed from the main thread only (a test may call main() from another).
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    try:
+        with signals.stop_on_signals() if in_main_thread else contextlib.nullcontext():
+            return _run(args, debug)
+    except signals.Stopped:  # arrived between the command's end and the handlers' removal
+        return ExitCode.INTERRUPTED
+
+
+def _run(args: list[str], debug: bool) -> int:
     try:
         result = cli.main(args=args, prog_name=PROG, standalone_mode=False)
     except (click.exceptions.Abort, KeyboardInterrupt):
