@@ -57,7 +57,12 @@ class ClickPrompter:
 @click.option(
     "--config", "config_path", type=click.Path(dir_okay=False), default=DEFAULT_FILE, show_default=True
 )
-@click.option("--nameserver", metavar="HOST[:PORT]", help="Ask this DNS server where the domain points.")
+@click.option(
+    "--nameserver",
+    metavar="HOST[:PORT]",
+    envvar="DEPLOY_PY_NAMESERVER",
+    help="Ask this DNS server where the domain points [env DEPLOY_PY_NAMESERVER].",
+)
 def init_command(
     domain, region, hosted_zone_id, new_zone, cpu, memory, architecture, use_spot, nat_mode, yes, force,
     config_path, nameserver,
