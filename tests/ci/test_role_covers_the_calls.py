@@ -13,19 +13,24 @@ too, unless it is one of the few listed below, each with its reason.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import pytest
 
+from fargate_deploy import one_off_tasks
 from fargate_deploy.aws import Aws
 from fargate_deploy.cli import main
 from fargate_deploy.commands.operate import build_status
 from fargate_deploy.follow import follow_deployment
 from fargate_deploy.reporter import PlainReporter
+from fargate_deploy.running_site import RunningSite
 from fargate_deploy.waiting import Pace
 from tests.deployer.conftest import make_deployer, stubbed_aws, up_deployer
 from tests.engine import recorded
+from tests.engine import recorded_ecs as ecs
 from tests.engine.test_follow_deployment import queue_alarm_rollback, watch
+from tests.tasks import answers as tasks_answers
 from tests.templates.render import ROOT, load, render
 from tests.templates.test_ci_role import PARAMETERS, allowed_actions
 
@@ -51,8 +56,10 @@ NOT_RECORDED = {
     "ecr:PutImage": "docker push",
     "ecr:BatchGetImage": "docker push (reads the manifests already there)",
     # CreateChangeSet with RoleARN: "the user must have iam:PassRole permission"
-    # (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html).
-    "iam:PassRole": "cloudformation:CreateChangeSet",
+    # (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-iam-servicerole.html);
+    # RunTask of the release's task definition: its dependent action (the Service Authorization
+    # Reference), for the site's execution and task roles.
+    "iam:PassRole": "cloudformation:CreateChangeSet, ecs:RunTask",
     # The stack tags every change set passes (flaskcom:app, flaskcom:environment). The Service
     # Authorization Reference lists no dependent action for CreateChangeSet, so whether CloudFormation
     # also authorizes them as TagResource when it executes a change set is known only in a real
@@ -123,6 +130,45 @@ def run_follower() -> None:
     stubs["ecs"].assert_no_pending_responses()
 
 
+def run_release(settings) -> None:
+    """The release command before a site's update: ECS through Stubber (moto never ends a task),
+    shaped like the real API (tests/tasks/answers.py); the log stream read from moto."""
+    aws, stubs, clock = stubbed_aws("ecs")
+    stub = stubs["ecs"]
+    stub.activate()
+    service = tasks_answers.site_service()
+    site = RunningSite(ecs.CLUSTER, service, tasks_answers.LOG_GROUP)
+    current = {
+        "taskDefinitionArn": ecs.TASK_DEFINITION, "family": "flaskcom-test-www-x", "revision": 7,
+        "executionRoleArn": f"arn:aws:iam::{recorded.ACCOUNT}:role/flaskcom-test-www-TaskExecutionRole-1",
+        "containerDefinitions": [{"name": "web", "image": "r:old"}],
+    }  # fmt: skip
+    release_arn = f"{ecs.PREFIX}:task-definition/flaskcom-test-www-release:1"
+    stub.add_response("describe_task_definition", {"taskDefinition": current})
+    stub.add_response(
+        "register_task_definition",
+        {
+            "taskDefinition": {
+                **current,
+                "taskDefinitionArn": release_arn,
+                "family": "flaskcom-test-www-release",
+            }
+        },
+    )
+    stub.add_response("run_task", tasks_answers.started())
+    stub.add_response(
+        "describe_tasks",
+        {"tasks": [tasks_answers.task(tasks_answers.TASK_ARN, "STOPPED", exitCode=0)], "failures": []},
+    )
+    stub.add_response("deregister_task_definition", {})
+    released = dataclasses.replace(settings, release_command="flask db upgrade")
+    reporter = PlainReporter(stdout=io.StringIO(), stderr=io.StringIO(), clock=clock)
+    one_off_tasks.release(
+        aws, released, reporter, image="r:new", image_tag="new", pace=Pace(interval=5, timeout=60), site=site
+    )
+    stub.assert_no_pending_responses()
+
+
 @pytest.fixture(scope="module")
 def ci_role():
     return render(load(ROOT / "cloudformation" / "ci-role.yaml"), **PARAMETERS)
@@ -138,6 +184,7 @@ def test_the_deploy_role_allows_every_call_of_up_status_logs_and_the_followers(
     run_up_twice(settings, monkeypatch)
     run_logs(settings, monkeypatch, tmp_path)
     run_follower()
+    run_release(settings)
     called = recorder.actions
     # The recording saw the deploy: a test that recorded nothing would pass for nothing.
     assert {
@@ -148,6 +195,8 @@ def test_the_deploy_role_allows_every_call_of_up_status_logs_and_the_followers(
         "ecs:DescribeServiceRevisions",
         "logs:FilterLogEvents",
         "ssm:PutParameter",
+        "ecs:RunTask",
+        "logs:GetLogEvents",
     } <= called
     allowed = allowed_actions(ci_role, "DeployRole")
     missing = uncovered(called, allowed)

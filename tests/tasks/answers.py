@@ -44,6 +44,24 @@ def stack(name: str, outputs: dict[str, str], status: str = "UPDATE_COMPLETE") -
     }
 
 
+def site_service() -> dict:
+    """DescribeServices' item for the site's service (on Spot, in two subnets)."""
+    return {
+        "serviceArn": ecs.SERVICE_ARN,
+        "serviceName": ecs.SERVICE,
+        "clusterArn": ecs.CLUSTER_ARN,
+        "status": "ACTIVE",
+        "taskDefinition": ecs.TASK_DEFINITION,
+        "platformVersion": "LATEST",
+        "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+        "networkConfiguration": NETWORK,
+        "desiredCount": 2,
+        "runningCount": 2,
+        "pendingCount": 0,
+        "deployments": [],
+    }
+
+
 def answer_site(stubs: dict, task_definition: str = ecs.TASK_DEFINITION) -> dict:
     """The calls that find the site's running service: both stacks, then DescribeServices."""
     cfn, ecs_stub = stubs["cloudformation"], stubs["ecs"]
@@ -55,20 +73,7 @@ def answer_site(stubs: dict, task_definition: str = ecs.TASK_DEFINITION) -> dict
     cfn.add_response(
         "describe_stacks", stack(SERVICE_STACK, {"ServiceName": ecs.SERVICE}), {"StackName": SERVICE_STACK}
     )
-    service = {
-        "serviceArn": ecs.SERVICE_ARN,
-        "serviceName": ecs.SERVICE,
-        "clusterArn": ecs.CLUSTER_ARN,
-        "status": "ACTIVE",
-        "taskDefinition": task_definition,
-        "platformVersion": "LATEST",
-        "capacityProviderStrategy": [{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
-        "networkConfiguration": NETWORK,
-        "desiredCount": 2,
-        "runningCount": 2,
-        "pendingCount": 0,
-        "deployments": [],
-    }
+    service = {**site_service(), "taskDefinition": task_definition}
     ecs_stub.add_response(
         "describe_services",
         {"services": [service], "failures": []},
