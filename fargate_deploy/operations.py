@@ -250,7 +250,22 @@ RETAINED_RESOURCE_TYPES = {
         "aws route53 delete-hosted-zone --id {id}  (after deleting its records other than NS/SOA)",
     ),
     "AWS::S3::Bucket": ("access-log bucket", "aws s3 rb s3://{id} --force --region {region}"),
+    # --- Data stores (issue 16) ---
+    "AWS::DynamoDB::Table": (
+        "DynamoDB table and its items",
+        "aws dynamodb delete-table --table-name {id} --region {region}",
+    ),
 }
+# Resources of a kept type whose role the type alone does not say.
+RETAINED_NAMES = {
+    "UploadsBucket": (
+        "uploads bucket and every version of its objects",
+        "aws s3api delete-bucket --bucket {id} --region {region}  (after emptying every object version)",
+    ),
+}
+# Data stores (issue 16): the database cluster has DeletionPolicy Snapshot (CloudFormation takes a final
+# snapshot, then deletes it) and deletion protection, which stops the stack's deletion until it is off.
+DATABASE_CLUSTER = "DatabaseCluster"
 
 
 @dataclass(frozen=True)
@@ -280,8 +295,12 @@ def destroy_plan(
     for resource in base_resources:
         kind, physical = resource.get("ResourceType"), resource.get("PhysicalResourceId")
         if physical and kind in RETAINED_RESOURCE_TYPES:
-            what, command = RETAINED_RESOURCE_TYPES[kind]
+            what, command = RETAINED_NAMES.get(
+                resource.get("LogicalResourceId"), RETAINED_RESOURCE_TYPES[kind]
+            )
             retained.append(Retained(what, physical, command.format(id=physical, region=region)))
+        if physical and resource.get("LogicalResourceId") == DATABASE_CLUSTER:
+            retained.append(database_snapshot(physical, region))
     zone = params.get("HostedZoneId")
     if zone:
         retained.append(
@@ -310,6 +329,20 @@ def destroy_plan(
             )
         )
     return DestroyPlan(stacks, tuple(retained))
+
+
+def database_snapshot(cluster: str, region: str) -> Retained:
+    """The final snapshot CloudFormation takes of the database (DeletionPolicy Snapshot): kept until
+    removed. Its name is CloudFormation's own, so the command to find it comes first."""
+    return Retained(
+        f"final snapshot of database cluster {cluster} (deletion protection must be off first: "
+        f"aws rds modify-db-cluster --db-cluster-identifier {cluster} --no-deletion-protection "
+        f"--apply-immediately --region {region})",
+        cluster,
+        f"aws rds describe-db-cluster-snapshots --db-cluster-identifier {cluster} --snapshot-type manual "
+        f"--region {region}, then aws rds delete-db-cluster-snapshot --db-cluster-snapshot-identifier "
+        f"<its name> --region {region}",
+    )
 
 
 def stuck_resource(events: list[dict]) -> tuple[str, str] | None:

@@ -143,6 +143,59 @@ def test_the_retained_types_are_exactly_what_the_base_template_keeps():
     assert kept == set(operations.RETAINED_RESOURCE_TYPES)
 
 
+def test_destroy_plan_keeps_the_data_stores_and_says_how_to_remove_each():
+    # Data stores (issue 16): the table and the uploads bucket are kept (Retain); the database leaves a
+    # final snapshot (DeletionPolicy Snapshot) once its deletion protection is off.
+    resources = [
+        {
+            "LogicalResourceId": "AppTable",
+            "ResourceType": "AWS::DynamoDB::Table",
+            "PhysicalResourceId": "t-1",
+        },
+        {
+            "LogicalResourceId": "UploadsBucket",
+            "ResourceType": "AWS::S3::Bucket",
+            "PhysicalResourceId": "u-1",
+        },
+        {
+            "LogicalResourceId": "DatabaseCluster",
+            "ResourceType": "AWS::RDS::DBCluster",
+            "PhysicalResourceId": "db-1",
+        },
+    ]
+    plan = operations.destroy_plan(
+        region="eu-west-1",
+        base_name="app-prod",
+        base_stack={"StackStatus": "UPDATE_COMPLETE", "Parameters": []},
+        base_resources=resources,
+        service_name="app-prod-www",
+        service_stack=None,
+    )
+    table, bucket, snapshot = plan.retained
+    assert (table.what, table.remove_command) == (
+        "DynamoDB table and its items",
+        "aws dynamodb delete-table --table-name t-1 --region eu-west-1",
+    )
+    assert (
+        bucket.what.startswith("uploads bucket")
+        and "s3api delete-bucket --bucket u-1" in bucket.remove_command
+    )
+    assert "aws rds modify-db-cluster --db-cluster-identifier db-1 --no-deletion-protection" in snapshot.what
+    assert snapshot.remove_command.startswith(
+        "aws rds describe-db-cluster-snapshots --db-cluster-identifier db-1"
+    )
+    assert "delete-db-cluster-snapshot" in snapshot.remove_command
+
+
+def test_the_database_is_snapshotted_not_kept_and_deletion_protected():
+    from cfnlint.decode import decode
+
+    template, _ = decode(str(operations_templates() / "resources.yaml"))
+    cluster = template["Resources"][operations.DATABASE_CLUSTER]
+    assert cluster["DeletionPolicy"] == "Snapshot"
+    assert cluster["Properties"]["DeletionProtection"] is True
+
+
 def operations_templates():
     from pathlib import Path
 
