@@ -21,6 +21,9 @@ STREAM_PREFIX = "web"  # service.yaml's awslogs-stream-prefix
 # RunTask startedBy: "Up to 128 letters (uppercase and lowercase), numbers, hyphens (-), forward slash
 # (/), and underscores (_)" (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_RunTask.html).
 STARTED_BY = re.compile(r"^[A-Za-z0-9/_-]{1,128}$")
+# RunTask: "A total of 8192 characters are allowed for overrides. This limit includes the JSON
+# formatting characters of the override structure" (API_RunTask.html, the overrides parameter).
+OVERRIDES_LIMIT = 8192
 STARTED_BY_RUN = "deploy-py/run"
 STARTED_BY_RELEASE = "deploy-py/release"
 # describe_task_definition answers with these; register_task_definition refuses them.
@@ -49,6 +52,13 @@ def run_task_request(
     override: dict = {"name": CONTAINER, "command": list(command)}
     if environment:
         override["environment"] = [{"name": k, "value": v} for k, v in sorted(environment.items())]
+    overrides = {"containerOverrides": [override]}
+    size = len(json.dumps(overrides, separators=(",", ":")))
+    if size > OVERRIDES_LIMIT:
+        raise ValueError(
+            f"the command (with its settings) is {size} characters as RunTask overrides; "
+            f"RunTask allows {OVERRIDES_LIMIT}"
+        )
     return {
         "cluster": cluster,
         "taskDefinition": task_definition or service["taskDefinition"],
@@ -56,7 +66,7 @@ def run_task_request(
         "capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1}],
         "platformVersion": service.get("platformVersion") or "LATEST",
         "networkConfiguration": service["networkConfiguration"],
-        "overrides": {"containerOverrides": [override]},
+        "overrides": overrides,
         "startedBy": started_by,
         "propagateTags": "TASK_DEFINITION",
         "enableECSManagedTags": True,

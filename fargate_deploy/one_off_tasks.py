@@ -175,7 +175,10 @@ def run(aws, settings, reporter: Reporter, options: RunOptions) -> RunResult:
             hint=cli_command("run", "--", "flask", "--app", "flasksite", "routes"),
         )
     site = running_site(aws, settings, "run")
-    request = one_off.run_task_request(site.service, cluster=site.cluster, command=options.command)
+    try:
+        request = one_off.run_task_request(site.service, cluster=site.cluster, command=options.command)
+    except ValueError as error:
+        raise RefusedError(f"run: {error}; nothing was started", hint="shorten the command") from None
     task_arn = start_task(aws, request, "run")
     reporter.note(
         f"Started task {task_arn.rsplit('/', 1)[-1]} in cluster {site.cluster}: {_shown(options.command)}"
@@ -194,6 +197,16 @@ def _shown(command: Sequence[str]) -> str:
 
 
 # --- the release command ---
+
+
+def _release_request(service: dict, **kwargs) -> dict:
+    try:
+        return one_off.run_task_request(service, **kwargs)
+    except ValueError as error:  # too long with the settings: refused, the service untouched
+        raise RefusedError(
+            f"service: the release command: {error}; nothing was changed",
+            hint="shorten release_command in deploy.toml",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -231,19 +244,20 @@ def release(
             )
             return None
         site = running_site(aws, settings, "service")
+    # The request is checked before anything is registered: one that RunTask refuses changes nothing.
+    request = _release_request(
+        site.service,
+        cluster=site.cluster,
+        command=words,
+        started_by=one_off.STARTED_BY_RELEASE,
+        environment={"APP_SETTINGS_JSON": app_env.settings_json(settings.env), "IMAGE_TAG": image_tag},
+    )
     current = aws.describe_task_definition(site.service["taskDefinition"])
     family = f"{settings.service_stack_name}-release"
     registered = aws.register_task_definition(one_off.release_task_definition(current, image, family))
     arn = registered["taskDefinitionArn"]
     try:
-        request = one_off.run_task_request(
-            site.service,
-            cluster=site.cluster,
-            command=words,
-            started_by=one_off.STARTED_BY_RELEASE,
-            task_definition=arn,
-            environment={"APP_SETTINGS_JSON": app_env.settings_json(settings.env), "IMAGE_TAG": image_tag},
-        )
+        request = {**request, "taskDefinition": arn}
         task_arn = start_task(aws, request, "service: the release command")
         reporter.note(
             f"Release command on image {image_tag}: {settings.release_command} "

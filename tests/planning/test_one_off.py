@@ -181,3 +181,15 @@ def test_run_task_failures_are_the_reason_when_nothing_started():
     assert one_off.run_failures(response) == "RESOURCE:ENI: no ENI"
     assert one_off.run_failures({"tasks": [{"taskArn": TASK_ARN}], "failures": []}) is None
     assert one_off.run_failures({"tasks": [], "failures": []}) == "RunTask started no task and gave no reason"
+
+
+def test_overrides_keep_within_run_task_s_8192_characters():
+    """RunTask: "A total of 8192 characters are allowed for overrides. This limit includes the JSON
+    formatting characters of the override structure" (botocore's model of the API says it too)."""
+    doc = ecs().meta.service_model.operation_model("RunTask").input_shape.members["overrides"].documentation
+    assert "A total of 8192 characters are allowed for overrides" in doc
+    envelope = len('{"containerOverrides":[{"name":"web","command":[""]}]}')
+    fits = ["x" * (one_off.OVERRIDES_LIMIT - envelope)]
+    assert one_off.run_task_request(SERVICE, cluster="c", command=fits)["overrides"]
+    with pytest.raises(ValueError, match="RunTask allows 8192"):
+        one_off.run_task_request(SERVICE, cluster="c", command=[fits[0] + "x"])

@@ -77,3 +77,16 @@ def test_an_empty_value_with_restart_restarts_nothing(stubbed, monkeypatch, caps
     assert (code, out) == (2, "")
     assert err.splitlines()[0] == "error: secret set API_TOKEN: the value for API_TOKEN is empty"
     assert boto3.session.Session().client("ssm").describe_parameters()["Parameters"] == []
+
+
+def test_a_command_longer_than_run_task_allows_starts_nothing(stubbed, monkeypatch, capsys):
+    _, stubs, _ = stubbed
+    answers.answer_site(stubs)  # and no RunTask: Stubber has no answer for one
+    code, out, err = run(monkeypatch, capsys, ["run", "--", "echo", "x" * 9000])
+    assert (code, out) == (2, "")
+    lines = err.splitlines()
+    assert (
+        lines[0].startswith("error: run: the command (with its settings) is 9")
+        and "nothing was started" in lines[0]
+    )
+    assert lines[1] == "hint: shorten the command"
