@@ -33,6 +33,7 @@ import boto3
 import click
 import pexpect
 import pytest
+import yaml
 
 from fargate_deploy.cli import cli
 from tests.docker_engine import REPO
@@ -226,9 +227,26 @@ def plan(site: Site) -> None:
 
 
 def ci(site: Site) -> None:
+    """`ci --yes`, then the written workflow's own plan and summary scripts, run here as GitHub's
+    runner would run them after `up` (their output is the job summary)."""
     output = site.run(f"{sys.executable} deploy.py ci --yes")
     assert "Wrote .github/workflows/deploy.yml" in output
     assert "gh variable set AWS_DEPLOY_ROLE_ARN --repo octo-org/my-site --body arn:aws:iam::" in output
+    jobs = yaml.safe_load((site.path / ".github" / "workflows" / "deploy.yml").read_text())["jobs"]
+    scripts = {step["name"]: step["run"] for job in jobs.values() for step in job["steps"] if "name" in step}
+    summary = site.path / "summary.md"
+    # The runner's python3 is the one setup-python installs with the dependencies; here, the venv's.
+    env = {**site.env, "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_SHA": "0123abc"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    for name in ("Plan", "Summary"):
+        done = subprocess.run(
+            ["bash", "-e", "-c", scripts[name]], cwd=site.path, env=env, capture_output=True, text=True,
+            timeout=BOUND,
+        )  # fmt: skip
+        assert done.returncode == 0, f"workflow step {name}:\n{done.stdout}{done.stderr}"
+    written = summary.read_text()
+    assert written.startswith("## Plan\n") and "Stack flaskcom-prod: no changes" in written
+    assert written.rstrip().endswith("Deployed 0123abc: https://example.com")
 
 
 RUNNERS = {
