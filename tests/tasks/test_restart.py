@@ -5,6 +5,9 @@ like the real API (tests/engine/recorded_ecs.py); the secret itself goes to the 
 
 from __future__ import annotations
 
+import os
+import signal
+
 import boto3
 
 from fargate_deploy import invariants
@@ -135,3 +138,21 @@ def test_the_readme_s_restart_timeline_is_the_template_s():
     assert f"| the new tasks take requests | {timeline.new_tasks_in_service} |" in readme
     assert f"| {timeline.new_tasks_in_service} → {timeline.old_tasks_gone} |" in readme
     assert f"| the command returns | {timeline.follower_returns} |" in readme
+
+
+def test_a_stop_signal_stops_following_and_ecs_goes_on(stubbed, monkeypatch, capsys):
+    aws, stubs, clock = stubbed
+    expect_restart(stubs)
+    expect_rollout(stubs["ecs"], ("IN_PROGRESS", 0))
+    sleep = clock.sleep
+
+    def interrupted(seconds: float) -> None:
+        sleep(seconds)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    aws.sleep = interrupted
+    before = signal.getsignal(signal.SIGTERM)
+    code, out, err = run(monkeypatch, capsys, ["restart"])
+    assert (code, out) == (130, "")
+    assert "stopped following; ECS goes on with the deployment: python3 deploy.py status" in err
+    assert signal.getsignal(signal.SIGTERM) == before
