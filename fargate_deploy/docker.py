@@ -66,10 +66,13 @@ def run_argv(
     remove: bool = True,
     interactive: bool = False,
     command: Sequence[str] = (),
+    network: str | None = None,
 ) -> list[str]:
     """`env_names` are passed by name only, so their values (secrets) stay out of argv. `command`
     replaces the image's CMD (its ENTRYPOINT still runs first); `interactive` attaches a terminal."""
     argv = ["docker", "run", "--name", name]
+    if network:
+        argv += ["--network", network]
     if detach:
         argv.append("--detach")
     if interactive:

@@ -79,6 +79,13 @@ class LocalApp:
     build_args: dict[str, str]
     settings_json: str
     secrets_json: str = field(repr=False)  # holds values: never printed, never in argv
+    # --- Data stores (issue 16): the local stores' variables, and the secret ones (passed by name) ---
+    stores_env: dict[str, str] = field(default_factory=dict)
+    stores_secrets: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def uses_stores(self) -> bool:
+        return bool(self.stores_env or self.stores_secrets)
 
     @property
     def static_dir(self) -> Path:
@@ -141,7 +148,17 @@ def local_app(settings, secrets_file: Path) -> LocalApp:
 
 def docker_env(app: LocalApp) -> dict[str, str]:
     """What the docker client's environment adds: values that `--env NAME` then passes by name."""
-    return {"SECRET_KEY": secrets.token_hex(32), "APP_SECRETS_JSON": app.secrets_json}
+    return {"SECRET_KEY": secrets.token_hex(32), "APP_SECRETS_JSON": app.secrets_json, **app.stores_secrets}
+
+
+# --- Data stores (issue 16): the local stores' variables (local_stores.py). The container then shares
+# the host's network, where the stores listen on 127.0.0.1 (a container's own loopback is its own).
+def _by_name(app: LocalApp) -> list[str]:
+    return ["SECRET_KEY", "APP_SECRETS_JSON", *app.stores_secrets]
+
+
+def _network(app: LocalApp) -> str | None:
+    return "host" if app.uses_stores else None
 
 
 def host_env(app: LocalApp) -> dict[str, str]:
@@ -153,6 +170,8 @@ def host_env(app: LocalApp) -> dict[str, str]:
         "WSGI_APP": app.wsgi_app,
         "APP_SETTINGS_JSON": app.settings_json,
         "APP_SECRETS_JSON": app.secrets_json,
+        **app.stores_env,
+        **app.stores_secrets,
     }
 
 
@@ -161,13 +180,19 @@ def docker_one_off_argv(app: LocalApp, command: list[str], interactive: bool) ->
     return docker.run_argv(
         IMAGE,
         name=f"flaskcom-local-run-{secrets.token_hex(4)}",
-        env_names=["SECRET_KEY", "APP_SECRETS_JSON"],
-        env={"APP_ENV": "production", "IMAGE_TAG": "local", "APP_SETTINGS_JSON": app.settings_json},
+        env_names=_by_name(app),
+        env={
+            "APP_ENV": "production",
+            "IMAGE_TAG": "local",
+            "APP_SETTINGS_JSON": app.settings_json,
+            **app.stores_env,
+        },
         read_only=True,
         tmpfs=WRITABLE_PATHS,
         remove=True,
         interactive=interactive,
         command=command,
+        network=_network(app),
     )
 
 
@@ -194,12 +219,18 @@ def docker_run_argv(port: int, app: LocalApp) -> list[str]:
     return docker.run_argv(
         IMAGE,
         name=container_name(port),
-        publish=[f"127.0.0.1:{port}:{CONTAINER_PORT}"],
-        env_names=["SECRET_KEY", "APP_SECRETS_JSON"],
-        env={"APP_ENV": "production", "IMAGE_TAG": "local", "APP_SETTINGS_JSON": app.settings_json},
+        publish=[] if app.uses_stores else [f"127.0.0.1:{port}:{CONTAINER_PORT}"],
+        env_names=_by_name(app),
+        env={
+            "APP_ENV": "production",
+            "IMAGE_TAG": "local",
+            "APP_SETTINGS_JSON": app.settings_json,
+            **app.stores_env,
+        },
         read_only=True,
         tmpfs=WRITABLE_PATHS,
         remove=True,
+        network=_network(app),
     )
 
 

@@ -135,6 +135,9 @@ class LocalPostgres:
                 [*self._as_server_user(), str(bin_dir / "postgres"), "-D", str(self.data_dir),
                  "-h", "127.0.0.1", "-p", str(self.port), "-k", self._socket_dir],
                 stdout=subprocess.DEVNULL, stderr=log,
+                # Its own session: a Ctrl-C at the terminal must not stop the database before the app
+                # has drained; `stop()` ends it, last.
+                start_new_session=True,
             )  # fmt: skip
         try:
             self._wait_ready()
@@ -162,6 +165,11 @@ class LocalPostgres:
             f"starting the local database: no answer on 127.0.0.1:{self.port} in {READY_SECONDS} s",
             hint=f"see {self.log_file}, or try again on a less busy machine",
         )
+
+    def create_database(self, name: str) -> Connection:
+        """Another database of the running server (tests give each app its own)."""
+        self._psql(binaries(), "postgres", f'CREATE DATABASE "{name}" OWNER "{USER}"')
+        return Connection("127.0.0.1", self.port, USER, self.password, name)
 
     def _psql(self, bin_dir: Path, database: str, sql: str) -> None:
         subprocess.run(

@@ -95,6 +95,7 @@ class Settings:
     table_sort_key: str = ""  # empty: a partition key only
     uploads: bool = False  # a private, versioned S3 bucket
     uploads_version_days: int = 30  # how long replaced or deleted versions of uploads are kept
+    local_data_dir: str = ""  # `local`'s stores; empty: ~/.local/share/flaskcom/<app>-<environment>
 
     @property
     def base_stack_name(self) -> str:
@@ -313,6 +314,7 @@ PARSERS.update(
         "table_sort_key": data_stores.parse_key,
         "uploads": _boolean,
         "uploads_version_days": _integer(1, 3650),
+        "local_data_dir": _text(None, "~/.local/share/flaskcom/flaskcom-prod", optional=True),
     }
 )
 

@@ -31,6 +31,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         # from `python3 deploy.py secret set API_TOKEN`, both plain environment variables in the task.
         GREETING=os.environ.get("GREETING", "Hello from Flask on Fargate."),
         API_TOKEN=os.environ.get("API_TOKEN") or None,
+        # Data stores (issue 16): what the stacks (or `deploy.py local`) give the app; see stores.py.
+        DATABASE_URL=os.environ.get("DATABASE_URL") or None,
+        TABLE_NAME=os.environ.get("TABLE_NAME") or None,
+        UPLOADS_BUCKET=os.environ.get("UPLOADS_BUCKET") or None,
+        MAX_CONTENT_LENGTH=1024 * 1024,  # uploads and forms: 1 MiB at most
     )
     if test_config:
         app.config.update(test_config)
@@ -54,7 +59,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise ConfigurationError(f"FORWARDED_FOR_HOPS must be 2 (ALB) or 3 (CloudFront, ALB), not {hops!r}")
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(hops), x_proto=1, x_host=0, x_port=0, x_prefix=0)
 
-    from . import assets, caching, views
+    from . import assets, caching, stores, views
+
+    try:
+        stores.init_app(app)
+    except stores.StoreError as error:
+        raise ConfigurationError(str(error)) from None
 
     # --- edge (issue 14): hashed static names, and no personal response in a shared cache ---
     assets.init_app(app)

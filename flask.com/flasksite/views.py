@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import time
 from datetime import UTC, datetime
 
@@ -53,7 +54,49 @@ def api_time_no_cache():
 @site.get("/visits")
 def visits():
     session["visits"] = session.get("visits", 0) + 1
-    return jsonify(visits=session["visits"], url=url_for("site.visits", _external=True))
+    # Data stores (issue 16): with a database or a table, every visitor's visits are counted too.
+    counter = current_app.extensions["stores"]["counter"]
+    return jsonify(
+        visits=session["visits"],
+        total=counter.increment("visits") if counter else None,
+        store=counter.name if counter else None,
+        url=url_for("site.visits", _external=True),
+    )
+
+
+# --- Data stores (issue 16): uploads into the private bucket, through the app only. Storing needs the
+# API_TOKEN secret as a bearer token, so a public sample is no free file host.
+def _uploads():
+    uploads = current_app.extensions["stores"]["uploads"]
+    if uploads is None:
+        abort(404, description="this site has no uploads bucket (uploads = true in deploy.toml)")
+    return uploads
+
+
+@site.post("/uploads")
+def upload():
+    uploads = _uploads()
+    token = current_app.config["API_TOKEN"]
+    given = request.headers.get("Authorization", "")
+    if not token or not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        abort(403, description="storing an upload needs Authorization: Bearer <API_TOKEN>")
+    key = uploads.save(request.get_data(), request.content_type or "application/octet-stream")
+    return jsonify(key=key, url=url_for("site.uploaded", key=key, _external=True)), 201
+
+
+@site.get("/uploads/<path:key>")
+def uploaded(key: str):
+    found = _uploads().read(key)
+    if found is None:
+        abort(404)
+    body, content_type = found
+    response = current_app.response_class(body, content_type=content_type)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Whatever was uploaded, it never runs as a page of this site's origin.
+    response.headers["Content-Security-Policy"] = "sandbox"
+    response.headers["Content-Disposition"] = "attachment"
+    return response
 
 
 # --- edge (issue 14): a page that reads the session without changing it (no Set-Cookie); the

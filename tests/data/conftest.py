@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import pytest
 
 from fargate_deploy import local_postgres
 from fargate_deploy.errors import ConfigError
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "flask.com"))  # the sample site
 
 
 def data_folder() -> Path:
