@@ -76,11 +76,14 @@ class Recorder:
 
     def __init__(self):
         self.actions: set[str] = set()
+        self.requests: list[tuple[str, dict]] = []  # (action, the request's parameters)
         self._hooked: set[int] = set()
 
-    def record(self, model, **_) -> None:
+    def record(self, model, params, **_) -> None:
         prefix = model.service_model.signing_name
-        self.actions.add(f"{IAM_PREFIX.get(prefix, prefix)}:{model.name}")
+        action = f"{IAM_PREFIX.get(prefix, prefix)}:{model.name}"
+        self.actions.add(action)
+        self.requests.append((action, dict(params)))
 
     def hook(self, client) -> None:
         if id(client) not in self._hooked:
