@@ -257,6 +257,30 @@ class Aws:
             StackName=stack_name, EnableTerminationProtection=True
         )
 
+    # --- sites (issue 11): every site stack of a base stack ---
+
+    @_translated("listing the stacks of the region")
+    def all_stacks(self) -> list[dict]:
+        """DescribeStacks without a name: every live stack of the region, with parameters and outputs."""
+        paginator = self.client("cloudformation").get_paginator("describe_stacks")
+        return [stack for page in paginator.paginate() for stack in page["Stacks"]]
+
+    @_translated("reading the parameters of a template")
+    def template_parameter_names(self, template_body: str) -> list[str]:
+        summary = self.client("cloudformation").get_template_summary(TemplateBody=template_body)
+        return [p["ParameterKey"] for p in summary.get("Parameters", [])]
+
+    @_translated("reading the rules of listener {0}")
+    def listener_rules(self, listener_arn: str) -> list[dict]:
+        """DescribeRules, every page (it pages with Marker/NextMarker and has no botocore paginator)."""
+        client, rules, marker = self.client("elbv2"), [], None
+        while True:
+            page = client.describe_rules(ListenerArn=listener_arn, **({"Marker": marker} if marker else {}))
+            rules += page.get("Rules", [])
+            marker = page.get("NextMarker")
+            if not marker:
+                return rules
+
     # --- Route 53 ---
 
     @_translated("reading hosted zone {0}")

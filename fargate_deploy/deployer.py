@@ -17,11 +17,12 @@ from pathlib import Path
 
 import click
 
-from . import console, docker, images, one_off_tasks, progress, rollout, secret_store
+from . import console, docker, images, one_off_tasks, progress, rollout, secret_store, site_parameters
 from .aws import Aws
 from .changeset import ChangeSetSummary, summarize
 from .delegation import Delegation, check_delegation
 from .errors import AwsError, DeploymentFailed, RefusedError
+from .invocation import command as deploy_command
 from .reporter import make_reporter
 from .settings import Settings, check_certificate_region
 from .stack_status import NextStep, meaning_of
@@ -247,6 +248,45 @@ class Deployer:
             check_certificate_region(self.settings, self.aws.region)
 
     def resources(self, *, yes: bool) -> StackResult:
+        result = self._apply_base(yes=yes)
+        for stale in self.stale_sites(result.outputs):
+            console.info(
+                f"Site {stale.line()}: redeploy it to pick up the base stack's new values: "
+                + deploy_command("service", "--site", stale.site, "--tag", stale.image_tag)
+                + f" (or {deploy_command('up')})"
+            )
+        return result
+
+    def site_stacks(self) -> list[site_parameters.SiteStack]:
+        return site_parameters.site_stacks(self.aws.all_stacks(), self.settings.base_stack_name)
+
+    def stale_sites(self, base_outputs: dict[str, str]) -> list[site_parameters.StaleSite]:
+        """The sites whose stacks still have values the base stack's outputs no longer give."""
+        return site_parameters.stale_sites(self.site_stacks(), self.settings, base_outputs)
+
+    def redeploy_stale_sites(self, base_outputs: dict[str, str], *, yes: bool) -> list[StackResult]:
+        """Update each stale site (other than this one, which `up` deploys itself) with only what the base
+        stack decides changed: its image, host name, size and rule priority stay as its stack has them."""
+        results = []
+        stale = {s.stack_name for s in self.stale_sites(base_outputs)}
+        if not stale - {self.settings.service_stack_name}:
+            return results
+        template_parameters = self.aws.template_parameter_names(self._template("service.yaml"))
+        for site in self.site_stacks():
+            if site.stack_name not in stale or site.stack_name == self.settings.service_stack_name:
+                continue
+            console.info(f"Site {site.stack_name}: redeploying to pick up the base stack's new values")
+            parameters = site_parameters.redeploy_parameters(
+                site, self.settings, base_outputs, template_parameters
+            )
+            result = self.apply(
+                site.stack_name, "service.yaml", parameters, yes=yes, command=f"service --site {site.site}"
+            )
+            self.watch_rollout(result.outputs, base_outputs["ClusterName"])
+            results.append(result)
+        return results
+
+    def _apply_base(self, *, yes: bool) -> StackResult:
         s = self.settings
         name = s.base_stack_name
         self.check_region()
@@ -376,17 +416,28 @@ class Deployer:
                     self.aws, self.settings, reporter, image=f"{outputs['RepositoryUri']}:{image_tag}",
                     image_tag=image_tag, pace=Pace(self.timing.rollout_poll, self.timing.rollout_timeout),
                 )  # fmt: skip
-        creating = creates(self.aws.describe_stack(self.settings.service_stack_name))
+        current = self.aws.describe_stack(self.settings.service_stack_name)
+        parameters = site_parameters.service_parameters(
+            self.settings,
+            outputs,
+            image_tag=image_tag,
+            creating=creates(current),
+            rule_priority=self.rule_priority(outputs, current),
+        )
         result = self.apply(
             self.settings.service_stack_name,
             "service.yaml",
-            self.settings.service_parameters(image_tag, creating=creating),
+            parameters,
             yes=yes,
             command=f"service --tag {image_tag}",
         )
         state = self.watch_rollout(result.outputs, outputs["ClusterName"])
         url = result.outputs.get("Url", f"https://{self.settings.site_host}")
         return ServiceResult(result, image_tag, url, state)
+
+    def rule_priority(self, base_outputs: dict[str, str], current: dict | None) -> int:
+        """This site's listener rule priority: the one its stack has (kept on every update), else 100."""
+        return int(_parameters(current).get("RulePriority") or 100)
 
     def _service_now(self, outputs: dict[str, str] | None = None) -> dict | None:
         name = (outputs or {}).get("ServiceName") or self.settings.service_stack_name
@@ -483,12 +534,14 @@ class Deployer:
         if not tag:
             console.info(f"Stack {s.service_stack_name}: planned after `python3 deploy.py push` has run")
             return summaries
-        summary, _ = self.create_change_set(
-            s.service_stack_name,
-            "service.yaml",
-            s.service_parameters(tag, creating=creates(current)),
-            "service",
+        parameters = site_parameters.service_parameters(
+            s,
+            _outputs(base),
+            image_tag=tag,
+            creating=creates(current),
+            rule_priority=self.rule_priority(_outputs(base), current),
         )
+        summary, _ = self.create_change_set(s.service_stack_name, "service.yaml", parameters, "service")
         self._show_and_drop(summary)
         summaries.append(summary)
         return summaries
@@ -502,9 +555,10 @@ class Deployer:
             self.aws.delete_stack(summary.stack_name)
 
     def up(self, *, tag: str | None, allow_dirty: bool, yes: bool) -> ServiceResult:
-        base = self.resources(yes=yes)
+        base = self._apply_base(yes=yes)
         pushed = self.push(tag=tag, allow_dirty=allow_dirty, reuse_existing=True)
         result = self.deploy_service(pushed, yes=yes)
+        self.redeploy_stale_sites(base.outputs, yes=yes)
         console.out.print(
             f"[bold]Done:[/] {result.url} runs image {pushed} "
             f"(base stack {'changed' if base.changed else 'unchanged'}, "

@@ -9,6 +9,7 @@ it follows. Never in the templates, never in fargate_deploy/. `install()` runs o
 What each part does, in the order `install()` applies it:
 - change sets leave a stack as CloudFormation does (outputs, exports, parameters, imports), and a
   change set with nothing to change is created FAILED (moto raised UpdateStack's error instead);
+- DescribeStacks gives a List parameter as the comma-separated string it was given;
 - the short form `!Condition` works inside Conditions (moto evaluated it as always true, so every
   conditional NAT gateway was created whatever NatMode said);
 - a resource whose Condition turns true or false in an update is created or deleted;
@@ -60,6 +61,7 @@ ROLLBACK_REQUESTED = "Rollback requested by user."
 
 def install() -> None:
     _change_sets_leave_the_stack_as_cloudformation_does()
+    _list_parameters_described_as_given()
     _condition_short_form_inside_conditions()
     _conditions_that_flip_create_or_delete_resources()
     _exports_in_use_cannot_change_or_go()
@@ -146,6 +148,24 @@ def _change_sets_leave_the_stack_as_cloudformation_does() -> None:
         return _validate_different_update
 
     _wrap(CloudFormationResponse, "_validate_different_update", make_validate)
+
+
+def _list_parameters_described_as_given() -> None:
+    """DescribeStacks gives a parameter's value as the string it was given
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_Parameter.html: ParameterValue,
+    Type: String), so a List<AWS::EC2::Subnet::Id> reads "subnet-1,subnet-2"; moto printed the
+    Python list it had split it into."""
+    described = Stack.parameter_list.fget
+
+    def parameter_list(self):
+        return [
+            {**p, "ParameterValue": ",".join(map(str, p["ParameterValue"]))}
+            if isinstance(p["ParameterValue"], list)
+            else p
+            for p in described(self)
+        ]
+
+    Stack.parameter_list = property(parameter_list)
 
 
 def _rebuild_exports(backend: CloudFormationBackend, stack: Stack) -> None:

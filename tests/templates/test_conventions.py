@@ -52,7 +52,7 @@ SERVICE_PARAMETERS = set(
     """
     BaseStackName ImageTag HostName Cpu Memory Architecture UseSpot DesiredCount MinCount MaxCount
     TargetCpuPercent TargetRequestsPerTask EnableExec AlarmEmail OffHoursScaleDownCron
-    OffHoursScaleUpCron AppSettings
+    OffHoursScaleUpCron AppSettings TaskSubnets TaskAssignPublicIp
     """.split()
 )
 SERVICE_EXTRA_PARAMETERS = {"RulePriority"}
@@ -115,6 +115,18 @@ def test_every_import_matches_a_base_export(base_template, service_template):
     exports = {o["Export"]["Name"]["Fn::Sub"].replace("${AWS::StackName}", "${BaseStackName}")
                for o in base_template["Outputs"].values() if "Export" in o}  # fmt: skip
     assert set(imports) <= exports, set(imports) - exports
+
+
+def test_what_the_base_stack_may_change_reaches_sites_as_parameters_not_imports(service_template):
+    # "After another stack imports an output value, you can't ... modify the exported output value"
+    # (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-importvalue.html):
+    # a NatMode change alters TaskSubnets and TaskAssignPublicIp, so no site may import them.
+    from fargate_deploy.site_parameters import FROM_BASE_OUTPUTS
+
+    imports = imports_in(service_template["Resources"]) + imports_in(service_template["Outputs"])
+    for parameter, output in FROM_BASE_OUTPUTS.items():
+        assert f"${{BaseStackName}}-{output}" not in imports, output
+        assert parameter in service_template["Parameters"], parameter
 
 
 def test_every_parameter_is_described_and_optional_ones_say_so(base_template, service_template):

@@ -65,6 +65,8 @@ def stacks(base_template, service_template, edge_template, *, cdn, waf, region, 
         BaseStackName="flaskcom-prod",
         ImageTag="3f2c1ab",
         HostName="docs.example.com",
+        TaskSubnets="subnet-0a1b2c3d,subnet-4e5f6a7b",
+        TaskAssignPublicIp="ENABLED",
         **edge.service_parameters(base_outputs),
     )
     return plan, edge_stack, base, site

@@ -12,6 +12,7 @@ import boto3
 import pytest
 
 import tests.templates.moto_secret  # noqa: F401  (registers the Secret model with moto)
+from fargate_deploy.site_parameters import FROM_BASE_OUTPUTS
 from tests.templates.render import BASE, SERVICE
 from tests.templates.test_conventions import BASE_OUTPUTS, SERVICE_OUTPUTS
 
@@ -44,6 +45,11 @@ def existing_zone_and_certificate(aws):
     return zone["HostedZone"]["Id"].split("/")[-1], certificate["CertificateArn"]
 
 
+def network(base: dict[str, str]) -> dict[str, str]:
+    """What deploy.py passes a site from the base stack's outputs (fargate_deploy/site_parameters.py)."""
+    return {parameter: base[output] for parameter, output in FROM_BASE_OUTPUTS.items()}
+
+
 def base_values(zone: str, certificate: str, **extra: str) -> dict[str, str]:
     # moto names an unnamed ECR repository with capitals, which ECR (and moto) then refuse; AWS names
     # it in lower case. The optional RepositoryName sidesteps that without changing the default.
@@ -71,7 +77,7 @@ def test_base_then_service_create_in_moto(existing_zone_and_certificate, nat_mod
         cfn,
         "flaskcom-prod-www",
         SERVICE.read_text(),
-        {"BaseStackName": "flaskcom-prod", "ImageTag": "3f2c1ab"},
+        {"BaseStackName": "flaskcom-prod", "ImageTag": "3f2c1ab", **network(base)},
     )
     assert set(service) == SERVICE_OUTPUTS
     assert service["Url"] == "https://example.com"
@@ -94,7 +100,7 @@ def test_second_site_on_its_own_host_name_in_moto(existing_zone_and_certificate)
     zone, certificate = existing_zone_and_certificate
     cfn = boto3.client("cloudformation")
     base = create(cfn, "flaskcom-prod", BASE.read_text(), base_values(zone, certificate))
-    site = {"BaseStackName": "flaskcom-prod", "ImageTag": "3f2c1ab"}
+    site = {"BaseStackName": "flaskcom-prod", "ImageTag": "3f2c1ab", **network(base)}
     create(cfn, "flaskcom-prod-www", SERVICE.read_text(), site)
     docs = create(
         cfn,
@@ -199,6 +205,7 @@ def test_behind_cloudfront_only_requests_with_the_origin_header_reach_a_site_in_
     site = {
         "BaseStackName": "flaskcom-prod",
         "ImageTag": "3f2c1ab",
+        **network(base),
         "HostName": "docs.example.com",
         "OriginVerifySecretArn": base["OriginVerifySecretArn"],
         "DistributionDomainName": base["DistributionDomainName"],
