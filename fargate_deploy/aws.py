@@ -11,6 +11,7 @@ import functools
 import os
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -595,6 +596,35 @@ class Aws:
         paginator = self.client("route53").get_paginator("list_hosted_zones")
         zones = [zone for page in paginator.paginate() for zone in page["HostedZones"]]
         return [zone for zone in zones if not zone.get("Config", {}).get("PrivateZone")]
+
+    # --- data stores (issue 16): the database's state for status ---
+
+    @_translated("reading database cluster {0}")
+    def db_cluster(self, identifier: str) -> dict | None:
+        try:
+            return self.client("rds").describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0]
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "DBClusterNotFoundFault":
+                return None
+            raise
+
+    @_translated("reading the metric {1}")
+    def latest_metric_average(
+        self, namespace: str, metric: str, dimensions: dict[str, str], minutes: int
+    ) -> float | None:
+        """The newest one-minute average of `metric` in the last `minutes` (None: no datapoint)."""
+        now = datetime.now(UTC)
+        answer = self.client("cloudwatch").get_metric_statistics(
+            Namespace=namespace,
+            MetricName=metric,
+            Dimensions=[{"Name": name, "Value": value} for name, value in dimensions.items()],
+            StartTime=now - timedelta(minutes=minutes),
+            EndTime=now + timedelta(minutes=1),  # the current, unfinished minute's period too
+            Period=60,
+            Statistics=["Average"],
+        )
+        points = sorted(answer["Datapoints"], key=lambda point: point["Timestamp"])
+        return points[-1]["Average"] if points else None
 
     # --- ci (first-run) ---
 

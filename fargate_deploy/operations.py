@@ -43,6 +43,21 @@ class Deployment:
 
 
 @dataclass(frozen=True)
+class DatabaseState:
+    """Data stores (issue 16): the base stack's database as `status` shows it."""
+
+    cluster: str
+    status: str  # describe_db_clusters' Status: available, creating, modifying, ...
+    min_acu: float | None
+    max_acu: float | None
+    capacity: float | None  # ServerlessDatabaseCapacity now; 0 = paused; None: no datapoint yet
+
+    @property
+    def paused(self) -> bool:
+        return self.capacity == 0
+
+
+@dataclass(frozen=True)
 class StatusReport:
     base: StackState
     service: StackState
@@ -54,6 +69,7 @@ class StatusReport:
     deployments: tuple[Deployment, ...] = ()
     targets: dict[str, int] = field(default_factory=dict)  # target health state → count
     monthly_cost_usd: float | None = None
+    database: DatabaseState | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -88,6 +104,37 @@ def image_tag_of(task_definition: dict | None) -> str | None:
     return None
 
 
+# The database's capacity: "ServerlessDatabaseCapacity", per cluster, in the AWS/RDS namespace; an
+# instance paused at 0 ACUs reports 0 (Amazon CloudWatch metrics for Aurora:
+# https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html).
+DATABASE_CAPACITY_METRIC = ("AWS/RDS", "ServerlessDatabaseCapacity", "DBClusterIdentifier")
+
+
+def database_state(cluster: dict | None, capacity: float | None) -> DatabaseState | None:
+    """From describe_db_clusters' cluster and the newest capacity datapoint."""
+    if not cluster:
+        return None
+    scaling = cluster.get("ServerlessV2ScalingConfiguration") or {}
+    return DatabaseState(
+        cluster=cluster.get("DBClusterIdentifier", "?"),
+        status=cluster.get("Status", "unknown"),
+        min_acu=scaling.get("MinCapacity"),
+        max_acu=scaling.get("MaxCapacity"),
+        capacity=capacity,
+    )
+
+
+def database_line(database: DatabaseState) -> str:
+    if database.capacity is None:
+        now = "capacity not reported in the last 10 minutes"
+    elif database.paused:
+        now = "paused (0 ACU: only storage is billed; the next connection wakes it in about 15 s)"
+    else:
+        now = f"running at {database.capacity:g} ACU"
+    bounds = f", {database.min_acu:g}–{database.max_acu:g} ACU" if database.max_acu is not None else ""
+    return f"database {database.cluster}: {database.status}, {now}{bounds}"
+
+
 def status_report(
     *,
     base_name: str,
@@ -98,6 +145,7 @@ def status_report(
     task_definitions: dict[str, dict],
     target_health: list[dict],
     monthly_cost_usd: float | None = None,
+    database: DatabaseState | None = None,
 ) -> StatusReport:
     """Both stacks, the ECS service (describe_services), task definitions by ARN and target health."""
     deployments = tuple(
@@ -130,6 +178,7 @@ def status_report(
         deployments=deployments,
         targets=dict(sorted(targets.items())),
         monthly_cost_usd=monthly_cost_usd,
+        database=database,
     )
 
 
@@ -158,6 +207,8 @@ def report_lines(report: StatusReport) -> list[str]:
             f"estimated cost: ${report.monthly_cost_usd:,.2f}/month at {COST_REQUESTS_PER_MONTH:,} requests"
             " (python3 deploy.py cost shows each line and the assumptions)"
         )
+    if report.database:
+        lines.append(database_line(report.database))
     return lines
 
 

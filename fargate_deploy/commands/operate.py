@@ -99,7 +99,18 @@ def build_status(deployer) -> operations.StatusReport:
         task_definitions=task_definitions,
         target_health=targets,
         monthly_cost_usd=monthly_cost(settings),
+        database=database_state(aws, base_out),
     )
+
+
+def database_state(aws, base_out: dict[str, str]) -> operations.DatabaseState | None:
+    """Data stores (issue 16): the base stack's database cluster and its capacity now."""
+    cluster_id = base_out.get("DatabaseClusterId")
+    if not cluster_id:
+        return None
+    namespace, metric, dimension = operations.DATABASE_CAPACITY_METRIC
+    capacity = aws.latest_metric_average(namespace, metric, {dimension: cluster_id}, 10)
+    return operations.database_state(aws.db_cluster(cluster_id), capacity)
 
 
 def monthly_cost(settings) -> float | None:

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from tests.templates.conftest import run_tool
 from tests.templates.render import BASE, SERVICE, load, render
+from tests.templates.test_static_gates import checkov
 
 DOMAIN = {"DomainName": "example.com"}
 SITE = {
@@ -262,21 +262,6 @@ def with_defaults(path, tmp_path, **defaults):
     out = tmp_path / f"{path.stem}-{'-'.join(f'{k}={v}' for k, v in defaults.items())}.json"
     out.write_text(json.dumps(template))
     return out
-
-
-def checkov(checkov_bin, path):
-    return run_tool(
-        [
-            checkov_bin / "checkov",
-            "--skip-download",
-            "--quiet",
-            "--compact",
-            "--framework",
-            "cloudformation",
-            "-f",
-            path,
-        ]
-    )
 
 
 BASE_OPTIONS = [{"Database": "postgres"}, {"EnableTable": "true"}, {"EnableUploads": "true"}]
