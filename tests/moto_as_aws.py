@@ -73,6 +73,7 @@ def install() -> None:
     _fargate_tasks_size_at_the_task_level()
     _route_tables_go_with_their_stack()
     _ecs_service_linked_role_as_aws_names_it()
+    _bucket_policies_apply_to_their_bucket()
 
 
 def _wrap(owner: Any, name: str, make: Callable[[Callable], Callable]) -> None:
@@ -777,3 +778,57 @@ def _ecs_service_linked_role_as_aws_names_it() -> None:
         return create_service_linked_role
 
     _wrap(iam_models.IAMBackend, "create_service_linked_role", make)
+
+
+# --- S3 (data stores, issue 16) ----------------------------------------------------------------------
+
+
+def _bucket_policies_apply_to_their_bucket() -> None:
+    """An AWS::S3::BucketPolicy sets its policy on its bucket, and deleting it removes the policy
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-s3-bucketpolicy.html).
+    moto 5.2's CloudFormation has no model of it and fails the stack (the uploads bucket's HTTPS-only
+    policy, or the access-log bucket's)."""
+    import json
+
+    from moto.core.common_models import CloudFormationModel
+    from moto.s3.models import s3_backends
+
+    class BucketPolicy(CloudFormationModel):
+        def __init__(self, account_id: str, bucket: str):
+            self.account_id, self.bucket = account_id, bucket
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::S3::BucketPolicy"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.bucket
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        ):
+            properties = cloudformation_json["Properties"]
+            policy = json.dumps(properties["PolicyDocument"]).encode()
+            s3_backends[account_id]["aws"].put_bucket_policy(properties["Bucket"], policy)
+            return cls(account_id, properties["Bucket"])
+
+        def delete(self, account_id, region_name) -> None:
+            s3_backends[account_id]["aws"].delete_bucket_policy(self.bucket)
+
+    def make(original):
+        def resource_class_from_type(resource_type: str):
+            return (
+                BucketPolicy
+                if resource_type == BucketPolicy.cloudformation_type()
+                else original(resource_type)
+            )
+
+        return resource_class_from_type
+
+    _wrap(parsing, "resource_class_from_type", make)
