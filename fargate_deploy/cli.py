@@ -83,10 +83,10 @@ def _failed(error: DeployError, debug: bool) -> int:
 
 
 # Each command module lists its commands in COMMANDS; imported last because they import `cli`'s helpers.
-from .commands import check, cost, deploy, local, operate, run, secret  # noqa: E402
+from .commands import check, cost, deploy, local, operate, run, secret, sites  # noqa: E402
 from .commands import ci as ci_commands  # noqa: E402  (first-run)
 from .commands import init as init_commands  # noqa: E402  (first-run)
 
-for _module in (local, deploy, operate, run, secret, cost, check, init_commands, ci_commands):
+for _module in (local, deploy, operate, run, secret, cost, check, init_commands, ci_commands, sites):
     for _command in _module.COMMANDS:
         cli.add_command(_command)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from . import console, docker, images, one_off_tasks, progress, rollout, secret_store, site_parameters
+from . import console, docker, images, one_off_tasks, progress, rollout, secret_store, site_parameters, sites
 from .aws import Aws
 from .changeset import ChangeSetSummary, summarize
 from .delegation import Delegation, check_delegation
@@ -436,8 +436,14 @@ class Deployer:
         return ServiceResult(result, image_tag, url, state)
 
     def rule_priority(self, base_outputs: dict[str, str], current: dict | None) -> int:
-        """This site's listener rule priority: the one its stack has (kept on every update), else 100."""
-        return int(_parameters(current).get("RulePriority") or 100)
+        """This site's listener rule priority: the one its stack has (kept on every update), else a free
+        one; a host name another site's rule serves is refused first (fargate_deploy/sites.py)."""
+        listener = base_outputs.get("HttpsListenerArn")
+        rules = (
+            sites.listener_rules(self.aws.listener_rules(listener), self.site_stacks()) if listener else []
+        )
+        sites.check_hosts(self.settings, rules)
+        return sites.rule_priority(None if creates(current) else _parameters(current), rules)
 
     def _service_now(self, outputs: dict[str, str] | None = None) -> dict | None:
         name = (outputs or {}).get("ServiceName") or self.settings.service_stack_name

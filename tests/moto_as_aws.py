@@ -17,7 +17,7 @@ What each part does, in the order `install()` applies it:
   be deleted; ListImports answers;
 - UpdateTerminationProtection works and a protected stack refuses deletion;
 - a resource that fails to create fails the stack, which rolls back (moto raised at once instead);
-- listener rules a stack creates carry the aws:cloudformation:* tags;
+- listener rules a stack creates carry the aws:cloudformation:* tags, and go with their stack;
 - Route 53 refuses a CNAME at the zone apex and a CNAME beside another record of the same name;
 - ECS: a new task definition in an update reaches the service as a new deployment, a service created
   without DesiredCount runs 1 task, a DesiredCount given as a String parameter is the integer it
@@ -68,6 +68,7 @@ def install() -> None:
     _termination_protection()
     _failed_resources_roll_the_stack_back()
     _listener_rules_carry_the_stack_tags()
+    _listener_rules_go_with_their_stack()
     _route53_cname_rules()
     _ecs_services_follow_their_stack()
     _fargate_tasks_size_at_the_task_level()
@@ -503,6 +504,18 @@ def _listener_rules_carry_the_stack_tags() -> None:
         return parse_and_create_resource
 
     _wrap(parsing, "parse_and_create_resource", make)
+
+
+def _listener_rules_go_with_their_stack() -> None:
+    """Deleting a stack deletes the resources it created
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-console-delete-stack.html), its
+    listener rule too, which frees the rule's priority for the next site; moto kept the rule."""
+    from moto.elbv2.models import FakeListenerRule
+
+    def delete(self, account_id, region_name):
+        elbv2_backends[account_id][region_name].delete_rule(self.arn)
+
+    FakeListenerRule.delete = delete
 
 
 # --- Route 53 ---------------------------------------------------------------------------------------

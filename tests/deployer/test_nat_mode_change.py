@@ -11,7 +11,7 @@ import dataclasses
 import boto3
 import pytest
 
-from .conftest import make_deployer, put_image
+from .conftest import make_deployer, put_image, up_deployer
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
 
@@ -52,3 +52,57 @@ def test_a_nat_mode_change_with_a_site_deployed_names_the_site_and_its_redeploy_
     private = sorted(after.outputs["PrivateSubnets"].split(","))
     assert service_network(base["ClusterName"], service) == (private, "DISABLED")
     assert single.stale_sites(after.outputs) == []
+
+
+def test_nat_none_single_none_with_two_sites_through_resources_and_their_redeploys(
+    aws, settings, monkeypatch, capsys
+):
+    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
+    www = settings
+    blog = dataclasses.replace(settings, site="blog", host_name="blog.example.com")
+    base = make_deployer(www).resources(yes=True).outputs
+    put_image(base["RepositoryName"], "abc1234")
+    services = {
+        name: make_deployer(s).deploy_service("abc1234").stack.outputs["ServiceName"]
+        for name, s in (("www", www), ("blog", blog))
+    }
+    public = sorted(base["PublicSubnets"].split(","))
+    private = sorted(base["PrivateSubnets"].split(","))
+
+    def networks() -> dict[str, tuple[list[str], str]]:
+        return {name: service_network(base["ClusterName"], service) for name, service in services.items()}
+
+    assert networks() == {"www": (public, "ENABLED"), "blog": (public, "ENABLED")}
+    capsys.readouterr()
+
+    # none → single: `up` (of www, on the image it runs) redeploys www and then blog, which keeps its own
+    # host name, priority and image.
+    single = up_deployer(dataclasses.replace(www, nat_mode="single"), ["abc1234"])
+    single.up(tag="abc1234", allow_dirty=False, yes=True)
+    assert networks() == {"www": (private, "DISABLED"), "blog": (private, "DISABLED")}
+    assert (
+        "Site flaskcom-test-blog: redeploying to pick up the base stack's new values"
+        in capsys.readouterr().err
+    )
+    blog_stack = {s.site: s for s in single.site_stacks()}["blog"]
+    assert (blog_stack.parameters["HostName"], blog_stack.parameters["RulePriority"]) == (
+        "blog.example.com",
+        "101",
+    )
+    assert blog_stack.parameters["ImageTag"] == "abc1234" and blog_stack.parameters["DesiredCount"] == ""
+
+    # single → none: `resources` names both sites, and each site's own redeploy moves it back.
+    after = make_deployer(www).resources(yes=True).outputs
+    err = capsys.readouterr().err
+    for site in ("blog", "www"):
+        assert f"python3 deploy.py service --site {site} --tag abc1234" in err
+    for s in (blog, www):
+        make_deployer(s).deploy_service("abc1234")
+    assert networks() == {"www": (public, "ENABLED"), "blog": (public, "ENABLED")}
+    assert make_deployer(www).stale_sites(after) == []
+    assert (
+        boto3.session.Session()
+        .client("ec2")
+        .describe_nat_gateways(Filters=[{"Name": "state", "Values": ["available", "pending"]}])["NatGateways"]
+        == []
+    )

@@ -1,0 +1,28 @@
+"""deploy.py sites: presentation only; the work is in site_listing.py, the decisions in sites.py."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.markup import escape
+
+from .. import console, sites
+from ..site_listing import list_sites
+from .deploy import settings_options
+
+
+@click.command(name="sites")
+@click.option("--json", "as_json", is_flag=True, help="Print the sites as JSON.")
+@settings_options
+def sites_command(deployer, as_json: bool) -> None:
+    """Every site on the base stack: stack, host names, rule priority, image, tasks and URL."""
+    report = list_sites(deployer.aws, deployer.settings)
+    if as_json:
+        console.out.print_json(json.dumps(report.as_dict()))
+        return
+    for line in sites.report_lines(report):
+        console.out.print(escape(line))
+
+
+COMMANDS: list[click.Command] = [sites_command]
