@@ -260,16 +260,19 @@ class Aws:
 
     # --- sites (issue 11): every site stack of a base stack ---
 
-    @_translated("listing the stacks of the region")
-    def all_stacks(self) -> list[dict]:
-        """DescribeStacks without a name: every live stack of the region, with parameters and outputs."""
-        paginator = self.client("cloudformation").get_paginator("describe_stacks")
-        return [stack for page in paginator.paginate() for stack in page["Stacks"]]
-
-    @_translated("reading the parameters of a template")
-    def template_parameter_names(self, template_body: str) -> list[str]:
-        summary = self.client("cloudformation").get_template_summary(TemplateBody=template_body)
-        return [p["ParameterKey"] for p in summary.get("Parameters", [])]
+    @_translated("listing the stacks named {0}*")
+    def stacks_named(self, prefix: str) -> list[dict]:
+        """Every live stack whose name starts with `prefix`, described (parameters and outputs). ListStacks
+        has no resource-level permission; DescribeStacks is asked by name, so a role scoped to the app's
+        stacks may make both calls."""
+        paginator = self.client("cloudformation").get_paginator("list_stacks")
+        names = [
+            summary["StackName"]
+            for page in paginator.paginate()
+            for summary in page["StackSummaries"]
+            if summary["StackName"].startswith(prefix) and summary["StackStatus"] != "DELETE_COMPLETE"
+        ]
+        return [stack for name in sorted(set(names)) if (stack := self.describe_stack(name)) is not None]
 
     @_translated("reading the rules of listener {0}")
     def listener_rules(self, listener_arn: str) -> list[dict]:

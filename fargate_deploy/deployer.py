@@ -258,7 +258,8 @@ class Deployer:
         return result
 
     def site_stacks(self) -> list[site_parameters.SiteStack]:
-        return site_parameters.site_stacks(self.aws.all_stacks(), self.settings.base_stack_name)
+        base = self.settings.base_stack_name
+        return site_parameters.site_stacks(self.aws.stacks_named(f"{base}-"), base)
 
     def stale_sites(self, base_outputs: dict[str, str]) -> list[site_parameters.StaleSite]:
         """The sites whose stacks still have values the base stack's outputs no longer give."""
@@ -271,14 +272,11 @@ class Deployer:
         stale = {s.stack_name for s in self.stale_sites(base_outputs)}
         if not stale - {self.settings.service_stack_name}:
             return results
-        template_parameters = self.aws.template_parameter_names(self._template("service.yaml"))
         for site in self.site_stacks():
             if site.stack_name not in stale or site.stack_name == self.settings.service_stack_name:
                 continue
             console.info(f"Site {site.stack_name}: redeploying to pick up the base stack's new values")
-            parameters = site_parameters.redeploy_parameters(
-                site, self.settings, base_outputs, template_parameters
-            )
+            parameters = site_parameters.redeploy_parameters(site, self.settings, base_outputs)
             result = self.apply(
                 site.stack_name, "service.yaml", parameters, yes=yes, command=f"service --site {site.site}"
             )

@@ -21,7 +21,7 @@ def list_sites(aws: Aws, settings: Any) -> sites.SitesReport:
     if base is None:
         raise RefusedError(f"sites: the base stack {base_name} does not exist", hint=command("resources"))
     outputs = operations.outputs_of(base)
-    found = site_stacks(aws.all_stacks(), base_name)
+    found = site_stacks(aws.stacks_named(f"{base_name}-"), base_name)
     listener = outputs.get("HttpsListenerArn")
     rules = sites.listener_rules(aws.listener_rules(listener), found) if listener else []
     services: dict[str, dict | None] = {}

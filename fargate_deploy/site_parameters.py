@@ -113,12 +113,12 @@ def stale_sites(
     return stale
 
 
-def redeploy_parameters(
-    site: SiteStack, settings: Any, base_outputs: Mapping[str, str], template_parameters: Iterable[str]
-) -> dict[str, str]:
+def redeploy_parameters(site: SiteStack, settings: Any, base_outputs: Mapping[str, str]) -> dict[str, str]:
     """A stale site's parameters for a redeploy that changes only what the base stack decides: the
     site's own values as its stack has them (its image, host name, size, priority), the base's new
-    ones, and no DesiredCount (an update keeps the count). Only the template's parameters."""
-    declared = set(template_parameters)
-    kept = {k: v for k, v in site.parameters.items() if k in declared}
+    ones, and no DesiredCount (an update keeps the count). Only the parameters this deploy.py sends
+    (service.yaml declares exactly those: tests/templates/test_conventions.py), so one an older
+    template had is dropped."""
+    sent = service_parameters(settings, base_outputs, image_tag="-", creating=False, rule_priority=0)
+    kept = {k: v for k, v in site.parameters.items() if k in sent}
     return {**kept, **from_base(settings, base_outputs), "DesiredCount": ""}

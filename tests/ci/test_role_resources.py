@@ -40,7 +40,8 @@ def resources_of(action: str, params: dict) -> list[str]:
     if service == "cloudformation" and "StackName" in params:
         return [stack_arn(params["StackName"])]
     if action in ("ecr:GetAuthorizationToken", "ecs:DescribeTaskDefinition", "ecs:ListTasks",
-                  "elasticloadbalancing:DescribeTargetHealth"):  # fmt: skip
+                  "elasticloadbalancing:DescribeTargetHealth", "elasticloadbalancing:DescribeRules",
+                  "cloudformation:ListStacks"):  # fmt: skip
         return [NO_RESOURCE]
     if service == "ecr" and "repositoryName" in params:
         return [arn("ecr", f"repository/{params['repositoryName']}")]

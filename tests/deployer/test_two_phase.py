@@ -42,7 +42,7 @@ def _deployer(stack_before, answers):
     )
     stub.activate()
     aws.describe_stack = lambda name: stack_before
-    aws.all_stacks = lambda: []  # no sites yet: `resources` names none to redeploy
+    aws.stacks_named = lambda prefix: []  # no sites yet: `resources` names none to redeploy
     lookups = []
 
     def lookup(domain):
