@@ -373,6 +373,8 @@ def edge_line_items(inputs: Inputs, prices: Prices) -> tuple[LineItem, ...]:
     if inputs.cdn:
         cloudfront = prices.table["cloudfront"]
         gb_out = requests * BYTES_PER_RESPONSE / GB
+        # HTTPS, United States, Mexico and Canada: every viewer request is HTTPS (HTTP only redirects).
+        # https://aws.amazon.com/cloudfront/pricing/ (prices/us-east-1.json says how it was checked)
         per_10k = cloudfront["https_requests_per_10k"]
         free_value = (
             min(requests, cloudfront["free_requests_month"]) / 10_000 * per_10k
