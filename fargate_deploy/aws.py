@@ -117,10 +117,12 @@ class Aws:
         session: boto3.session.Session,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        region_name: str | None = None,
     ):
         self.session = session
         self.sleep = sleep
         self.clock = clock
+        self.region_name = region_name  # None: the session's region
         self._clients: dict[str, Any] = {}
 
     @classmethod
@@ -143,12 +145,21 @@ class Aws:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = self.session.client(service, config=CLIENT_CONFIG)
+            self._clients[service] = self.session.client(
+                service, config=CLIENT_CONFIG, region_name=self.region_name
+            )
         return self._clients[service]
 
     @property
     def region(self) -> str | None:
-        return self.session.region_name
+        return self.region_name or self.session.region_name
+
+    def in_region(self, region: str) -> Aws:
+        """The same credentials, clock and sleep, for the calls that must go to another region (the
+        edge stack in us-east-1, where CloudFront takes its certificate and web ACL from)."""
+        if region == self.region:
+            return self
+        return Aws(self.session, sleep=self.sleep, clock=self.clock, region_name=region)
 
     # --- CloudFormation ---
 
@@ -591,6 +602,52 @@ class Aws:
         return self.client("ecs").update_service(cluster=cluster, service=service, forceNewDeployment=True)[
             "service"
         ]
+
+    # --- the edge (issue 14) ---
+
+    @_translated("looking up the managed prefix list {0}")
+    def managed_prefix_lists(self, name: str) -> dict:
+        """describe_managed_prefix_lists filtered by name (AWS's lists are found by name; their ids
+        differ per region: https://docs.aws.amazon.com/vpc/latest/userguide/working-with-aws-managed-prefix-lists.html)."""
+        return self.client("ec2").describe_managed_prefix_lists(
+            Filters=[{"Name": "prefix-list-name", "Values": [name]}]
+        )
+
+    def wait_for_certificate(self, arn: str, *, pace: Pace, reporter: Reporter | None = None) -> Waited:
+        """Until ACM has validated every name of the certificate, by the rules of botocore's
+        certificate_validated waiter (FAILED or a missing certificate is a failure, returned)."""
+        return self.wait(
+            "acm",
+            "certificate_validated",
+            {"CertificateArn": arn},
+            what=f"certificate {arn} to be validated",
+            pace=pace,
+            reporter=reporter,
+            describe=lambda response: (
+                response.get("Certificate", {}).get("Status") or response.get("Error", {}).get("Code", "?")
+            ),
+            hint=command("resources"),
+        )
+
+    @_translated("listing the CloudWatch metrics of web ACL {0}")
+    def waf_metrics(self, web_acl_name: str) -> dict:
+        """The AWS/WAFV2 metrics of one web ACL (list_metrics, all pages in one answer)."""
+        paginator = self.client("cloudwatch").get_paginator("list_metrics")
+        metrics = []
+        for page in paginator.paginate(
+            Namespace="AWS/WAFV2", Dimensions=[{"Name": "WebACL", "Value": web_acl_name}]
+        ):
+            metrics.extend(page["Metrics"])
+        return {"Metrics": metrics}
+
+    @_translated("reading CloudWatch metric data")
+    def metric_data(self, queries: list[dict], start: Any, end: Any) -> dict:
+        """get_metric_data over [start, end), all pages' results joined."""
+        paginator = self.client("cloudwatch").get_paginator("get_metric_data")
+        results = []
+        for page in paginator.paginate(MetricDataQueries=queries, StartTime=start, EndTime=end):
+            results.extend(page["MetricDataResults"])
+        return {"MetricDataResults": results}
 
     # --- init (first-run) ---
 

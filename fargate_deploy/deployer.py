@@ -8,6 +8,7 @@ things; tests build `Deployer` with a moto- or Stubber-backed `Aws` and injected
 from __future__ import annotations
 
 import base64
+import copy
 import sys
 import time
 import uuid
@@ -17,7 +18,18 @@ from pathlib import Path
 
 import click
 
-from . import console, docker, images, one_off_tasks, progress, rollout, secret_store, site_parameters, sites
+from . import (
+    console,
+    docker,
+    edge_stack,
+    images,
+    one_off_tasks,
+    progress,
+    rollout,
+    secret_store,
+    site_parameters,
+    sites,
+)
 from .aws import Aws
 from .changeset import ChangeSetSummary, summarize
 from .delegation import Delegation, check_delegation
@@ -58,6 +70,9 @@ class Timing:
     rollout_timeout: float = 30 * 60
     delegation_poll: float = 30.0
     delegation_timeout: float = 30 * 60
+    # ACM validates a DNS-validated certificate within minutes once its record resolves; allow 45.
+    certificate_poll: float = 15.0
+    certificate_timeout: float = 45 * 60
 
 
 def _outputs(stack: dict | None) -> dict[str, str]:
@@ -129,6 +144,14 @@ class Deployer:
         self.delegation = delegation
         self.timing = timing or Timing()
         self._cluster: str | None = None  # set once the service's cluster is known
+
+    def in_region(self, region: str) -> Deployer:
+        """This deployer for the stacks of another region (the edge stack in us-east-1)."""
+        if region == self.aws.region:
+            return self
+        other = copy.copy(self)
+        other.aws = self.aws.in_region(region)
+        return other
 
     # --- change sets ---
 
@@ -288,10 +311,10 @@ class Deployer:
         s = self.settings
         name = s.base_stack_name
         self.check_region()
-        if s.hosted_zone_id:
-            return self.apply(name, "resources.yaml", s.base_parameters(True), yes=yes, command="resources")
-        # The stack creates the zone: the certificate can only validate once the domain is delegated.
         stack = self.aws.describe_stack(name)
+        if s.hosted_zone_id:
+            return self.base_with_https(_outputs(stack), yes=yes)
+        # The stack creates the zone: the certificate can only validate once the domain is delegated.
         phase_one_done = stack is not None and _parameters(stack).get("EnableHttps") == "false"
         if stack is None or meaning_of(stack["StackStatus"]).next_step is NextStep.CREATE or phase_one_done:
             console.info(
@@ -300,9 +323,18 @@ class Deployer:
             first = self.apply(name, "resources.yaml", s.base_parameters(False), yes=yes, command="resources")
             self.wait_for_delegation(first.outputs)
             console.info(f"Stack {name}: phase 2 of 2 — certificate and HTTPS listener")
-            second = self.apply(name, "resources.yaml", s.base_parameters(True), yes=yes, command="resources")
+            second = self.base_with_https(first.outputs, yes=yes)
             return StackResult(name, True, first.created, second.outputs)
-        return self.apply(name, "resources.yaml", s.base_parameters(True), yes=yes, command="resources")
+        return self.base_with_https(_outputs(stack), yes=yes)
+
+    def base_with_https(self, base_outputs: dict[str, str], *, yes: bool) -> StackResult:
+        """The base stack with HTTPS, between the edge stacks it needs before and after it (issue 14)."""
+        parameters = self.settings.base_parameters(True) | edge_stack.before_base(self, base_outputs, yes=yes)
+        result = self.apply(
+            self.settings.base_stack_name, "resources.yaml", parameters, yes=yes, command="resources"
+        )
+        edge_stack.after_base(self, result.outputs, yes=yes)
+        return result
 
     def name_servers(self, outputs: dict[str, str]) -> list[str]:
         if outputs.get("NameServers"):
@@ -523,14 +555,24 @@ class Deployer:
         https = not (
             not s.hosted_zone_id and (base is None or _parameters(base).get("EnableHttps") == "false")
         )
+        base_ready = base is not None and meaning_of(base["StackStatus"]).next_step is NextStep.UPDATE
+        edge_parameters: dict[str, str] = {}
+        if https:  # edge (issue 14): the edge stack CloudFront needs first, then the base stack's block
+            before = edge_stack.plan_before_base(self, _outputs(base))
+            if before:
+                summaries.append(edge_stack.plan_change_set(self, before))
+            edge_parameters = edge_stack.planned_base_parameters(self, before, base)
         summary, _ = self.create_change_set(
-            s.base_stack_name, "resources.yaml", s.base_parameters(https), "resources"
+            s.base_stack_name, "resources.yaml", s.base_parameters(https) | edge_parameters, "resources"
         )
         self._show_and_drop(summary)
         summaries.append(summary)
-        if base is None or meaning_of(base["StackStatus"]).next_step is not NextStep.UPDATE:
+        if not base_ready:
             console.info(f"Stack {s.service_stack_name}: planned after `python3 deploy.py resources` has run")
             return summaries
+        after = edge_stack.plan_after_base(self, _outputs(base)) if https else None
+        if after:
+            summaries.append(edge_stack.plan_change_set(self, after))
         current = self.aws.describe_stack(s.service_stack_name)
         tag = _parameters(current).get("ImageTag") or images.newest_tag(
             self.aws.ecr_images(_outputs(base)["RepositoryName"])

@@ -1,8 +1,8 @@
 """The edge (issue 14): where CloudFront's pieces live and what each stack is given. Pure.
 
 CloudFront takes its certificate and its web ACL only from us-east-1, whatever region the base
-stack is in; a stack cannot import another region's exports. So the deployer (second wave, on the
-engine of issue 12) runs, in this order:
+stack is in; a stack cannot import another region's exports. So the deployer (edge_stack.py runs
+these plans) goes, in this order:
 
 1. the edge stack (`cloudformation/edge.yaml`, named `<app>-<environment>-edge`) when `edge_plan`
    returns one: in us-east-1 with CloudFront (a certificate unless the base stack's can be reused,
@@ -88,12 +88,20 @@ def _plan(
     )
 
 
+BASE_WITHOUT_CDN = {
+    "EnableCdn": "false",
+    "CdnCertificateArn": "",
+    "CloudFrontPrefixListId": "",
+    "WebAclArn": "",
+}
+
+
 def base_parameters(
     settings: Any, region: str, *, prefix_list_id: str, edge_outputs: Mapping[str, str]
 ) -> dict[str, str]:
     """The base stack's edge block (merged into Settings.base_parameters by the deployer)."""
     if not settings.cdn:
-        return {"EnableCdn": "false", "CdnCertificateArn": "", "CloudFrontPrefixListId": "", "WebAclArn": ""}
+        return dict(BASE_WITHOUT_CDN)
     if settings.cdn_certificate_arn:
         certificate = settings.cdn_certificate_arn
     elif reuses_base_certificate(settings, region):
@@ -138,7 +146,7 @@ def _required(outputs: Mapping[str, str], key: str) -> str:
     return outputs[key]
 
 
-# --- the web ACL's last hour, for `status` (second wave runs the two CloudWatch calls) ---
+# --- the web ACL's last hour, for `status` (edge_stack.waf_last_hour makes the two CloudWatch calls) ---
 # AWS WAF reports its metrics in the AWS/WAFV2 namespace once a minute
 # (https://docs.aws.amazon.com/waf/latest/developerguide/waf-metrics.html); the web ACL's totals are
 # the series whose Rule dimension is ALL. The dimension set differs by scope (REGIONAL ones carry a

@@ -13,6 +13,8 @@ What each part does, in the order `install()` applies it:
 - the short form `!Condition` works inside Conditions (moto evaluated it as always true, so every
   conditional NAT gateway was created whatever NatMode said);
 - a resource whose Condition turns true or false in an update is created or deleted;
+- a change set describes what its parameters change: the resources a changed parameter reaches, and
+  those a condition creates or deletes; a create lists only the resources whose condition holds;
 - an export another stack imports cannot change or go, and a stack whose export is imported cannot
   be deleted; ListImports answers;
 - UpdateTerminationProtection works and a protected stack refuses deletion;
@@ -64,6 +66,7 @@ def install() -> None:
     _list_parameters_described_as_given()
     _condition_short_form_inside_conditions()
     _conditions_that_flip_create_or_delete_resources()
+    _change_sets_describe_what_their_parameters_change()
     _exports_in_use_cannot_change_or_go()
     _termination_protection()
     _failed_resources_roll_the_stack_back()
@@ -245,6 +248,40 @@ def _conditions_that_flip_create_or_delete_resources() -> None:
         return update
 
     _wrap(parsing.ResourceMap, "update", make_update)
+
+
+def _change_sets_describe_what_their_parameters_change() -> None:
+    """A change set lists the resources CloudFormation will add, modify or remove, parameter changes
+    and the conditions they flip included
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-updating-stacks-changesets.html).
+    moto described a change set from the two templates alone, so a parameter-only update listed
+    nothing and a create listed resources whose condition is false."""
+
+    def diff(self: cfn_models.ChangeSet) -> list[cfn_models.Change]:
+        template, resource_map = self.template_dict, self.stack.resource_map
+        resources = template.get("Resources", {})
+        try:
+            conditions = _conditions(resource_map, template, self.parameters)
+        except Exception:  # noqa: BLE001 - parameters moto cannot resolve: keep its own description
+            return _diff(self)
+        holds = {name for name, r in resources.items() if conditions.get(r.get("Condition"), True)}
+        if self.change_set_type == "CREATE":
+            names = {"Add": [n for n in resources if n in holds], "Modify": [], "Remove": []}
+        else:
+            names = resource_map.build_resource_diff(template, self.parameters)
+            names["Add"] = [n for n in names["Add"] if n in holds]
+            exists = resource_map._parsed_resources
+            names["Modify"] = [n for n in names["Modify"] if exists.get(n) is not None]
+            resource_map._flipped_off = []  # describing is not updating
+        old = resource_map._resource_json_map
+        return [
+            cfn_models.Change(action, name, (resources.get(name) or old[name])["Type"])
+            for action in ("Add", "Modify", "Remove")
+            for name in dict.fromkeys(names[action])
+        ]
+
+    _diff = cfn_models.ChangeSet.diff
+    cfn_models.ChangeSet.diff = diff
 
 
 def _conditions(resource_map: parsing.ResourceMap, template: dict, parameters: dict) -> dict[str, bool]:

@@ -24,6 +24,11 @@ moto would let through, this refuses it too.
   origin-facing lists) against the 60 inbound rules of a security group, which moto does not count
   (https://docs.aws.amazon.com/vpc/latest/userguide/working-with-aws-managed-prefix-lists.html,
   https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups).
+- moto's EC2 lists AWS's IPv4 CloudFront origin-facing list but not the IPv6 one, and gives AWS's lists
+  no maximum size. AWS has both in every region, each of weight 55
+  (https://docs.aws.amazon.com/vpc/latest/userguide/working-with-aws-managed-prefix-lists.html,
+  https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/LocationsOfEdgeServers.html#managed-prefix-list):
+  added here, so the deployer finds the list by name as it does in AWS.
 - A load balancer's IpAddressType is dropped by moto's CloudFormation and moto's API knows no
   dualstack-without-public-ipv4. Kept here, with AWS's rule that a dual-stack load balancer's
   subnets must have IPv6 blocks
@@ -38,7 +43,11 @@ moto would let through, this refuses it too.
   (https://docs.aws.amazon.com/waf/latest/developerguide/how-aws-waf-works-resources.html).
   The certificate is requested, not validated: moto issues nothing by DNS.
 - AWS::CloudFront::Distribution is skipped by moto's CloudFormation. Modelled here by creating the
-  distribution through moto's CloudFront backend from the template's DistributionConfig.
+  distribution through moto's CloudFront backend from the template's DistributionConfig, and deleting
+  it with its stack.
+- ACM refuses to delete a certificate another AWS service uses (ResourceInUseException,
+  https://docs.aws.amazon.com/acm/latest/userguide/gs-acm-delete.html); moto deletes it. Refused
+  here while a distribution names it, so an edge stack deleted before the base stack fails, as in AWS.
 """
 
 from __future__ import annotations
@@ -56,6 +65,7 @@ from moto.cloudformation.exceptions import ValidationError
 from moto.cloudfront.models import cloudfront_backends
 from moto.core.common_models import CloudFormationModel
 from moto.ec2.models import ec2_backends
+from moto.ec2.models.managed_prefixes import ManagedPrefixListBackend
 from moto.ec2.models.route_tables import Route
 from moto.ec2.models.security_groups import SecurityGroup
 from moto.ec2.models.subnets import Subnet
@@ -239,6 +249,22 @@ def create_security_group(cls, resource_name, cloudformation_json, account_id, r
     return group
 
 
+CLOUDFRONT_LIST_WEIGHT = 55
+_create_default_prefix_lists = ManagedPrefixListBackend.create_default_pls
+
+
+def create_default_prefix_lists(self: ManagedPrefixListBackend) -> None:
+    _create_default_prefix_lists(self)
+    self._create_aws_managed_prefix_list(  # type: ignore[attr-defined]
+        name="com.amazonaws.global.ipv6.cloudfront.origin-facing",
+        address_family="IPv6",
+        entries=[{"Cidr": "2600:9000:2000::/36", "Description": "default"}],
+    )
+    for prefix_list in self.managed_prefix_lists.values():
+        if prefix_list.prefix_list_name.endswith(".cloudfront.origin-facing"):
+            prefix_list.max_entries = str(CLOUDFRONT_LIST_WEIGHT)
+
+
 _DUAL_STACK = ("dualstack", "dualstack-without-public-ipv4")
 
 
@@ -347,11 +373,9 @@ class CloudFormationDistribution(CloudFormationModel):
         distribution, _, _ = backend.create_distribution(api_config, tags=[])
         return cls(distribution)
 
-    @classmethod
-    def delete_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
-    ) -> None:
-        pass  # the stack's deletion is not what these tests look at
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = cloudfront_backends[account_id][get_partition(region_name)]
+        backend.delete_distribution(self.distribution.distribution_id, if_match=True)
 
 
 class CloudFormationCertificate(CloudFormationModel):
@@ -381,6 +405,16 @@ class CloudFormationCertificate(CloudFormationModel):
         return cls(arn)
 
     def delete(self, account_id: str, region_name: str) -> None:
+        distributions = cloudfront_backends[account_id][get_partition(region_name)].distributions.values()
+        users = [
+            d.distribution_id
+            for d in distributions
+            if d.distribution_config.ViewerCertificate.acm_certificate_arn == self.arn
+        ]
+        if users:
+            raise ValidationError(
+                message=f"ResourceInUseException: Certificate {self.arn} is in use by CloudFront {users}"
+            )
         acm_backends[account_id][region_name].delete_certificate(self.arn)
 
 
@@ -487,6 +521,7 @@ def install() -> None:
     Route.create_from_cloudformation_json = classmethod(create_route)  # type: ignore[method-assign,assignment]
     SecurityGroup.create_from_cloudformation_json = classmethod(create_security_group)  # type: ignore[method-assign,assignment]
     FakeLoadBalancer.create_from_cloudformation_json = classmethod(create_load_balancer)  # type: ignore[method-assign,assignment]
+    ManagedPrefixListBackend.create_default_pls = create_default_prefix_lists  # type: ignore[method-assign]
 
 
 install()

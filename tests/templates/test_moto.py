@@ -126,14 +126,15 @@ def test_second_site_on_its_own_host_name_in_moto(existing_zone_and_certificate)
 
 
 def cloudfront_prefix_list() -> str:
-    """moto lists AWS's IPv4 origin-facing list but not the IPv6 one: a list of that name and its
-    documented weight (55) stands in for it."""
-    from fargate_deploy.edge import CLOUDFRONT_PREFIX_LIST
+    """This region's id of CloudFront's IPv6 origin-facing list, looked up by name as the deployer does
+    (the test process's moto has it: tests/moto_edge.py)."""
+    from fargate_deploy.edge import CLOUDFRONT_PREFIX_LIST, prefix_list_id
 
-    response = boto3.client("ec2").create_managed_prefix_list(
-        PrefixListName=CLOUDFRONT_PREFIX_LIST, AddressFamily="IPv6", MaxEntries=55
+    return prefix_list_id(
+        boto3.client("ec2").describe_managed_prefix_lists(
+            Filters=[{"Name": "prefix-list-name", "Values": [CLOUDFRONT_PREFIX_LIST]}]
+        )
     )
-    return response["PrefixList"]["PrefixListId"]
 
 
 def test_the_network_is_dual_stack_in_moto(existing_zone_and_certificate):
