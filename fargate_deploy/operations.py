@@ -4,6 +4,7 @@ responses (dicts) → frozen dataclasses. No boto3 here; aws.py fetches, command
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
@@ -30,6 +31,11 @@ class StackState:
     status: str | None  # None: the stack does not exist
     summary: str
     next_command: str | None  # what to run now, when the state needs an action
+
+
+@dataclass(frozen=True)
+class EdgeStackState(StackState):
+    region: str  # us-east-1 for CloudFront's pieces, the base stack's region for a REGIONAL web ACL
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,8 @@ class StatusReport:
     targets: dict[str, int] = field(default_factory=dict)  # target health state → count
     monthly_cost_usd: float | None = None
     database: DatabaseState | None = None
+    edge: tuple[EdgeStackState, ...] = ()  # the edge stack(s) (issue 14)
+    waf_last_hour: dict[str, int] | None = None  # allowed / blocked / counted requests (edge.waf_counts)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -146,6 +154,8 @@ def status_report(
     target_health: list[dict],
     monthly_cost_usd: float | None = None,
     database: DatabaseState | None = None,
+    edge_stacks: Sequence[tuple[str, dict]] = (),
+    waf_last_hour: dict[str, int] | None = None,
 ) -> StatusReport:
     """Both stacks, the ECS service (describe_services), task definitions by ARN and target health."""
     deployments = tuple(
@@ -179,6 +189,13 @@ def status_report(
         targets=dict(sorted(targets.items())),
         monthly_cost_usd=monthly_cost_usd,
         database=database,
+        edge=tuple(
+            EdgeStackState(
+                **asdict(stack_state(stack["StackName"], stack, "python3 deploy.py resources")), region=region
+            )
+            for region, stack in edge_stacks
+        ),
+        waf_last_hour=waf_last_hour,
     )
 
 
@@ -189,6 +206,14 @@ def report_lines(report: StatusReport) -> list[str]:
         lines.append(f"{label} stack {stack.name}: {stack.status or 'missing'} ({stack.summary})")
         if stack.next_command:
             lines.append(f"  next: {stack.next_command}")
+    for stack in report.edge:
+        lines.append(f"edge stack {stack.name} ({stack.region}): {stack.status} ({stack.summary})")
+        if stack.next_command:
+            lines.append(f"  next: {stack.next_command}")
+    if report.waf_last_hour is not None:
+        lines.append(
+            "web ACL, last hour: " + ", ".join(f"{n} {what}" for what, n in report.waf_last_hour.items())
+        )
     if report.url:
         lines.append(f"url: {report.url}")
     if report.image_tag:
@@ -323,6 +348,13 @@ DATABASE_CLUSTER = "DatabaseCluster"
 class DestroyPlan:
     stacks: tuple[str, ...]  # deleted in this order
     retained: tuple[Retained, ...]
+    regions: tuple[str | None, ...] = ()  # each stack's region; None: the base stack's
+
+    def in_order(self) -> list[tuple[str, str | None]]:
+        return list(zip(self.stacks, self.regions or (None,) * len(self.stacks), strict=True))
+
+    def labels(self) -> list[str]:
+        return [name + (f" ({region})" if region else "") for name, region in self.in_order()]
 
 
 def destroy_plan(
@@ -333,14 +365,27 @@ def destroy_plan(
     base_resources: list[dict],
     service_name: str,
     service_stack: dict | None,
+    edge_stacks: Sequence[tuple[str, dict]] = (),
 ) -> DestroyPlan:
     """What `destroy` deletes and what outlives it (from the stacks' parameters and resources).
 
     Kept by the template (DeletionPolicy: Retain, see RETAINED_RESOURCE_TYPES): the ECR repository
     with its images, the log group, the secret, a hosted zone the stack created, the access-log
     bucket. A hosted zone or certificate passed in as a parameter was never the stack's.
+
+    Edge stacks (region, stack) go in the reverse order of their creation: the one that attaches a
+    REGIONAL web ACL to the load balancer before the base stack, CloudFront's us-east-1 one (its
+    certificate and web ACL are in use by the base stack's distribution until then) after it.
     """
-    stacks = tuple(name for name, stack in ((service_name, service_stack), (base_name, base_stack)) if stack)
+
+    def on_balancer(stack: dict) -> bool:
+        return parameters_of(stack).get("WafScope") == "REGIONAL"
+
+    ordered: list[tuple[str, str | None]] = [(service_name, None)] if service_stack else []
+    ordered += [(stack["StackName"], region) for region, stack in edge_stacks if on_balancer(stack)]
+    ordered += [(base_name, None)] if base_stack else []
+    ordered += [(stack["StackName"], region) for region, stack in edge_stacks if not on_balancer(stack)]
+    stacks = tuple(name for name, _ in ordered)
     retained: list[Retained] = []
     params = parameters_of(base_stack)
     for resource in base_resources:
@@ -379,7 +424,7 @@ def destroy_plan(
                 f"aws acm delete-certificate --certificate-arn {certificate} --region {region}",
             )
         )
-    return DestroyPlan(stacks, tuple(retained))
+    return DestroyPlan(stacks, tuple(retained), tuple(region for _, region in ordered))
 
 
 def database_snapshot(cluster: str, region: str) -> Retained:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import UTC, datetime
 
 import click
 from rich.markup import escape
 
-from .. import console, cost, operations
+from .. import console, cost, edge_stack, operations
 from ..errors import AwsError, ConfigError, DeploymentFailed, RefusedError
 from ..stack_status import meaning_of
 from .deploy import checked_tag, settings_options, yes_option
@@ -90,6 +91,7 @@ def build_status(deployer) -> operations.StatusReport:
                 task_definitions[arn] = aws.describe_task_definition(arn)
     if service_out.get("TargetGroupArn"):
         targets = aws.target_health(service_out["TargetGroupArn"])
+    edge_stacks = edge_stack.existing(aws, settings)
     return operations.status_report(
         base_name=settings.base_stack_name,
         base_stack=base,
@@ -100,6 +102,8 @@ def build_status(deployer) -> operations.StatusReport:
         target_health=targets,
         monthly_cost_usd=monthly_cost(settings),
         database=database_state(aws, base_out),
+        edge_stacks=edge_stacks,
+        waf_last_hour=edge_stack.waf_last_hour(aws, edge_stacks, datetime.now(UTC)),
     )
 
 
@@ -238,7 +242,12 @@ def destroy(deployer, yes: bool, no_wait: bool) -> None:
     settings, aws = deployer.settings, deployer.aws
     service_stack = wait_while_busy(deployer, settings.service_stack_name, no_wait)
     base = wait_while_busy(deployer, settings.base_stack_name, no_wait)
-    if service_stack is None and base is None:
+    edge_stacks = [
+        (region, wait_while_busy(deployer.in_region(region), stack["StackName"], no_wait))
+        for region, stack in edge_stack.existing(aws, settings)
+    ]
+    edge_stacks = [(region, stack) for region, stack in edge_stacks if stack]
+    if service_stack is None and base is None and not edge_stacks:
         console.info(
             f"Nothing to destroy: stacks {settings.service_stack_name} and {settings.base_stack_name}"
         )
@@ -250,13 +259,14 @@ def destroy(deployer, yes: bool, no_wait: bool) -> None:
         base_resources=aws.stack_resources(settings.base_stack_name) if base else [],
         service_name=settings.service_stack_name,
         service_stack=service_stack,
+        edge_stacks=edge_stacks,
     )
-    console.info("Will delete stacks, in order: " + ", ".join(plan.stacks))
+    console.info("Will delete stacks, in order: " + ", ".join(plan.labels()))
     for item in plan.retained:
         console.info(f"Will keep: {item.what} {item.identifier}")
     confirm_by_typing(deployer, "destroy", yes)
-    for stack_name in plan.stacks:
-        delete_stack(deployer, stack_name)
+    for stack_name, region in plan.in_order():
+        delete_stack(deployer.in_region(region) if region else deployer, stack_name)
     for item in plan.retained:
         console.out.print(
             escape(f"kept {item.what} {item.identifier}; remove it with: {item.remove_command}")
@@ -272,29 +282,37 @@ def destroy(deployer, yes: bool, no_wait: bool) -> None:
 @settings_options
 def recover(deployer, yes: bool, no_wait: bool) -> None:
     """Unstick the stacks: delete failed creates, continue a stuck rollback, drop stale change sets."""
-    aws, settings = deployer.aws, deployer.settings
+    settings = deployer.settings
     plans = []
-    for name in (settings.service_stack_name, settings.base_stack_name):
+    # edge (issue 14): the edge stack(s) too, each in its own region (us-east-1 for CloudFront).
+    where = [(deployer, settings.service_stack_name), (deployer, settings.base_stack_name)]
+    where += [
+        (deployer.in_region(region), stack["StackName"])
+        for region, stack in edge_stack.existing(deployer.aws, settings)
+    ]
+    for regional, name in where:
+        aws = regional.aws
         stack = aws.describe_stack(name)
         plan = operations.recovery_for(name, stack, aws.list_change_sets(name) if stack else [])
         if plan.action == "wait":
-            wait_while_busy(deployer, name, no_wait)
+            wait_while_busy(regional, name, no_wait)
             stack = aws.describe_stack(name)
             plan = operations.recovery_for(name, stack, aws.list_change_sets(name) if stack else [])
-        plans.append(plan)
-    todo = [p for p in plans if p.action != "none"]
+        plans.append((regional, plan))
+    todo = [(regional, p) for regional, p in plans if p.action != "none"]
     if not todo:
-        console.info("Nothing to recover: " + "; ".join(f"{p.stack_name} {p.reason}" for p in plans))
+        console.info("Nothing to recover: " + "; ".join(f"{p.stack_name} {p.reason}" for _, p in plans))
         return
-    for plan in todo:
+    for _, plan in todo:
         console.info(f"{plan.stack_name} {plan.reason}: will {plan.action}")
     confirm_by_typing(deployer, "recover", yes)
-    for plan in todo:
+    for regional, plan in todo:
+        aws = regional.aws
         if plan.action == "delete":
-            delete_stack(deployer, plan.stack_name)
+            delete_stack(regional, plan.stack_name)
         elif plan.action == "continue-rollback":
             aws.continue_update_rollback(plan.stack_name)
-            wait_while_busy(deployer, plan.stack_name, no_wait=False)
+            wait_while_busy(regional, plan.stack_name, no_wait=False)
             console.info(f"Stack {plan.stack_name}: rollback continued")
         elif plan.action == "delete-change-sets":
             for change_set in aws.list_change_sets(plan.stack_name):

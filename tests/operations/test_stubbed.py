@@ -19,6 +19,7 @@ from fargate_deploy.settings import Settings
 from ..deployer.conftest import stubbed_aws
 
 BASE, SERVICE = "flaskcom-prod", "flaskcom-prod-www"
+EDGE = "flaskcom-prod-edge"  # recover and destroy look for the edge stack too (issue 14); none here
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
@@ -61,6 +62,7 @@ def _describe(stub, name: str, status: str | None, outputs=None) -> None:
 def test_update_rollback_failed_is_recovered_with_continue_update_rollback(stubbed, capsys):
     deployer, stubs, _ = stubbed
     cfn = stubs["cloudformation"]
+    _describe(cfn, EDGE, None)
     _describe(cfn, SERVICE, "UPDATE_ROLLBACK_FAILED")
     cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": SERVICE})
     _describe(cfn, BASE, "UPDATE_COMPLETE")
@@ -99,6 +101,7 @@ def test_busy_stack_is_waited_for_with_the_injected_sleep(stubbed):
 def test_recover_refuses_without_a_terminal_or_yes(stubbed):
     deployer, stubs, _ = stubbed
     cfn = stubs["cloudformation"]
+    _describe(cfn, EDGE, None)
     _describe(cfn, SERVICE, "ROLLBACK_COMPLETE")
     cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": SERVICE})
     _describe(cfn, BASE, "CREATE_COMPLETE")
@@ -170,6 +173,7 @@ def test_destroy_failing_midway_names_the_stuck_resource_and_the_next_command(st
     cfn = stubs["cloudformation"]
     _describe(cfn, SERVICE, None)
     _describe(cfn, BASE, "UPDATE_COMPLETE")
+    _describe(cfn, EDGE, None)
     cfn.add_response("describe_stack_resources", {"StackResources": []}, {"StackName": BASE})
     cfn.add_response(
         "update_termination_protection",

@@ -169,3 +169,69 @@ def test_waf_counts_sum_the_hour_and_a_quiet_metric_is_zero():
         ]
     }
     assert edge.waf_counts(response) == {"allowed": 1200, "blocked": 0, "counted": 0}
+
+
+# --- destroy and status with edge stacks (operations, pure) ---
+
+
+def _stack(name: str, **parameters: str) -> dict:
+    return {
+        "StackName": name,
+        "StackStatus": "CREATE_COMPLETE",
+        "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
+    }
+
+
+@pytest.mark.parametrize(
+    ("edge_stacks", "order"),
+    [
+        ([], [("flaskcom-prod-www", None), ("flaskcom-prod", None)]),
+        # CloudFront's us-east-1 stack: its certificate and web ACL are in use until the base stack goes.
+        (
+            [("us-east-1", _stack("flaskcom-prod-edge", WafScope="CLOUDFRONT"))],
+            [("flaskcom-prod-www", None), ("flaskcom-prod", None), ("flaskcom-prod-edge", "us-east-1")],
+        ),
+        # The REGIONAL web ACL is attached to the base stack's load balancer: it goes first.
+        (
+            [("eu-west-1", _stack("flaskcom-prod-edge", WafScope="REGIONAL"))],
+            [("flaskcom-prod-www", None), ("flaskcom-prod-edge", "eu-west-1"), ("flaskcom-prod", None)],
+        ),
+    ],
+)
+def test_destroy_deletes_edge_stacks_in_the_reverse_order_of_their_creation(edge_stacks, order):
+    from fargate_deploy.operations import destroy_plan
+
+    plan = destroy_plan(
+        region="eu-west-1",
+        base_name="flaskcom-prod",
+        base_stack=_stack("flaskcom-prod"),
+        base_resources=[],
+        service_name="flaskcom-prod-www",
+        service_stack=_stack("flaskcom-prod-www"),
+        edge_stacks=edge_stacks,
+    )
+    assert plan.in_order() == order
+    assert plan.labels() == [name + (f" ({region})" if region else "") for name, region in order]
+
+
+def test_status_lines_show_the_edge_stack_and_the_web_acls_hour():
+    from fargate_deploy.operations import report_lines, status_report
+
+    report = status_report(
+        base_name="flaskcom-prod",
+        base_stack=_stack("flaskcom-prod"),
+        service_name="flaskcom-prod-www",
+        service_stack=None,
+        service=None,
+        task_definitions={},
+        target_health=[],
+        edge_stacks=[("us-east-1", {**_stack("flaskcom-prod-edge"), "StackStatus": "ROLLBACK_COMPLETE"})],
+        waf_last_hour={"allowed": 10, "blocked": 2, "counted": 0},
+    )
+    lines = report_lines(report)
+    edge_line = lines.index(
+        "edge stack flaskcom-prod-edge (us-east-1): ROLLBACK_COMPLETE "
+        "(failed to create and was rolled back; it can only be deleted)"
+    )
+    assert lines[edge_line + 1] == "  next: python3 deploy.py recover"
+    assert "web ACL, last hour: 10 allowed, 2 blocked, 0 counted" in lines
