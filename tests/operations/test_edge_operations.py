@@ -131,3 +131,28 @@ def test_the_edge_stack_cannot_go_while_the_distribution_uses_its_certificate(be
         cfn.get_waiter("stack_delete_complete").wait(
             StackName="flaskcom-test-edge", WaiterConfig={"Delay": 1, "MaxAttempts": 30}
         )
+
+
+def test_a_regional_web_acl_comes_after_the_base_stack_and_goes_before_it(
+    aws, cli_settings, monkeypatch, capsys
+):
+    """Without CloudFront the web ACL protects the load balancer (Scope REGIONAL, in the base stack's
+    region): its edge stack needs the base stack's load balancer, so it is created after the base stack
+    and deleted before it."""
+    settings = dataclasses.replace(cli_settings, waf=True)
+    monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", lambda path, overrides: settings)
+    base = make_deployer(settings).resources(yes=True)
+    edge = client("cloudformation", "us-east-1").describe_stacks(StackName="flaskcom-test-edge")["Stacks"][0]
+    assert {p["ParameterKey"]: p["ParameterValue"] for p in edge["Parameters"]}["WafScope"] == "REGIONAL"
+    wafv2 = client("wafv2", "us-east-1")
+    (acl,) = wafv2.list_web_acls(Scope="REGIONAL")["WebACLs"]
+    assert (
+        wafv2.get_web_acl_for_resource(ResourceArn=base.outputs["LoadBalancerArn"])["WebACL"]["ARN"]
+        == acl["ARN"]
+    )
+
+    assert main(["destroy", "--yes"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert "Will delete stacks, in order: flaskcom-test-edge (us-east-1), flaskcom-test" in err
+    assert live_stacks("us-east-1") == {}
+    assert wafv2.list_web_acls(Scope="REGIONAL")["WebACLs"] == []
