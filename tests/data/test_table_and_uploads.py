@@ -42,6 +42,8 @@ def role_session(aws, monkeypatch):
         load(SERVICE),
         BaseStackName="flaskcom-test",
         ImageTag="abc1234",
+        TaskSubnets="subnet-0a1b2c3d,subnet-4e5f6a7b",
+        TaskAssignPublicIp="ENABLED",
         TableName=TABLE,
         UploadsBucket=BUCKET,
     )
