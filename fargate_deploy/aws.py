@@ -296,6 +296,26 @@ class Aws:
             if not marker:
                 return rules
 
+    # --- a brand-new account (issue 11) ---
+
+    @_translated("creating the ECS service-linked role")
+    def create_ecs_service_linked_role(self) -> str:
+        """ "created", or "exists": IAM refuses a second one with InvalidInput "Service role name
+        AWSServiceRoleForECS has been taken in this account"
+        (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateServiceLinkedRole.html)."""
+        try:
+            self.client("iam").create_service_linked_role(AWSServiceName="ecs.amazonaws.com")
+        except ClientError as error:
+            if error_code(error) == "InvalidInput" and "has been taken" in aws_message(error):
+                return "exists"
+            raise
+        return "created"
+
+    @_translated("reading the records of hosted zone {0}")
+    def zone_record_sets(self, zone_id: str) -> list[dict]:
+        paginator = self.client("route53").get_paginator("list_resource_record_sets")
+        return [r for page in paginator.paginate(HostedZoneId=zone_id) for r in page["ResourceRecordSets"]]
+
     # --- Route 53 ---
 
     @_translated("reading hosted zone {0}")

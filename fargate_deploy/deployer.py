@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 import sys
 import time
 import uuid
@@ -29,6 +30,7 @@ from . import (
     secret_store,
     site_parameters,
     sites,
+    zones,
 )
 from .aws import Aws
 from .changeset import ChangeSetSummary, summarize
@@ -308,11 +310,15 @@ class Deployer:
         return results
 
     def _apply_base(self, *, yes: bool) -> StackResult:
-        s = self.settings
-        name = s.base_stack_name
+        name = self.settings.base_stack_name
         self.check_region()
         stack = self.aws.describe_stack(name)
+        if creates(stack) and (yes or self.interactive):
+            self.ensure_ecs_service_linked_role()
+        self.settings = s = self.with_zone(stack)  # the zone in use, for every step below (the edge's too)
         if s.hosted_zone_id:
+            if creates(stack):
+                zones.check_records(s.domain, s.hosted_zone_id, self.aws.zone_record_sets(s.hosted_zone_id))
             return self.base_with_https(_outputs(stack), yes=yes)
         # The stack creates the zone: the certificate can only validate once the domain is delegated.
         phase_one_done = stack is not None and _parameters(stack).get("EnableHttps") == "false"
@@ -335,6 +341,36 @@ class Deployer:
         )
         edge_stack.after_base(self, result.outputs, yes=yes)
         return result
+
+    def ensure_ecs_service_linked_role(self) -> None:
+        """Before the first base stack: its cluster's capacity providers need ECS's service-linked role,
+        which CreateCluster only "attempts to create ... if the user that makes the call doesn't have
+        permissions to create the service-linked role, it isn't created"
+        (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_CreateCluster.html), and the
+        stack then fails with "Unable to assume the service linked role". An existing role is success
+        (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using-service-linked-roles.html)."""
+        if self.aws.create_ecs_service_linked_role() == "created":
+            console.info(
+                "IAM: created the ECS service-linked role AWSServiceRoleForECS (a new account has none)"
+            )
+
+    def with_zone(self, stack: dict | None, *, wait: bool = True) -> Settings:
+        """The settings with the hosted zone the base stack uses: the one given; the one the stack was
+        created with (so an update never makes a second zone); before a create, an existing public zone
+        of the domain (said so; two are refused); or none, and the stack creates it."""
+        s = self.settings
+        if s.hosted_zone_id:
+            return s
+        if not creates(stack):
+            kept = _parameters(stack).get("HostedZoneId", "")
+            return dataclasses.replace(s, hosted_zone_id=kept) if kept else s
+        choice = zones.choose_zone(s.domain, self.aws.public_hosted_zones())
+        if not choice.zone_id:
+            return s
+        console.info(choice.note)
+        if wait:  # the certificate validates through the zone: it must be the one the domain points at
+            self.wait_for_delegation({"HostedZoneId": choice.zone_id})
+        return dataclasses.replace(s, hosted_zone_id=choice.zone_id)
 
     def name_servers(self, outputs: dict[str, str]) -> list[str]:
         if outputs.get("NameServers"):
@@ -548,10 +584,10 @@ class Deployer:
 
     def plan(self) -> list[ChangeSetSummary]:
         """Change sets for both stacks, printed, then deleted: nothing executed."""
-        s = self.settings
         self.check_region()
         summaries = []
-        base = self.aws.describe_stack(s.base_stack_name)
+        base = self.aws.describe_stack(self.settings.base_stack_name)
+        self.settings = s = self.with_zone(base, wait=False)  # the edge's plan reads the zone too
         https = not (
             not s.hosted_zone_id and (base is None or _parameters(base).get("EnableHttps") == "false")
         )

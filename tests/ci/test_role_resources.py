@@ -53,8 +53,11 @@ def resources_of(action: str, params: dict) -> list[str]:
         return [arn("logs", f"log-group:{params['logGroupName']}")]
     if service == "ssm" and "Name" in params:
         return [arn("ssm", f"parameter/{params['Name'].lstrip('/')}")]
-    if service == "route53" and "Id" in params:
-        return [f"arn:aws:route53:::hostedzone/{params['Id'].rsplit('/', 1)[-1]}"]
+    if service == "route53" and ("Id" in params or "HostedZoneId" in params):
+        zone = params.get("Id") or params["HostedZoneId"]
+        return [f"arn:aws:route53:::hostedzone/{zone.rsplit('/', 1)[-1]}"]
+    if action == "iam:CreateServiceLinkedRole":  # the role it makes, named by the service
+        return [f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/ecs.amazonaws.com/AWSServiceRoleForECS"]
     raise AssertionError(f"{action}: say in resources_of which resource it acts on ({sorted(params)})")
 
 

@@ -8,18 +8,11 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from tests.templates.render import SERVICE, load, render
+from tests.templates.render import SERVICE, SITE, load, render
 
 from .conftest import make_deployer, put_image
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
-
-SITE = {
-    "BaseStackName": "flaskcom-prod",
-    "ImageTag": "3f2c1ab",
-    "TaskSubnets": "subnet-0a1b2c3d,subnet-4e5f6a7b",
-    "TaskAssignPublicIp": "ENABLED",
-}
 
 
 def stack_parameters(name: str) -> dict[str, str]:

@@ -43,6 +43,8 @@ def _deployer(stack_before, answers):
     stub.activate()
     aws.describe_stack = lambda name: stack_before
     aws.stacks_named = lambda prefix: []  # no sites yet: `resources` names none to redeploy
+    aws.public_hosted_zones = lambda: []  # no zone of the domain yet: the stack creates it
+    aws.create_ecs_service_linked_role = lambda: "exists"
     lookups = []
 
     def lookup(domain):

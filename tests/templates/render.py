@@ -21,6 +21,13 @@ SERVICE = ROOT / "cloudformation" / "service.yaml"
 EDGE = ROOT / "cloudformation" / "edge.yaml"  # edge (issue 14): us-east-1 certificate and WAF
 
 PSEUDO = {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
+# The parameters every rendering of a site needs (deploy.py passes the network from the base stack's outputs).
+SITE = {
+    "BaseStackName": "flaskcom-prod",
+    "ImageTag": "3f2c1ab",
+    "TaskSubnets": "subnet-0a1b2c3d,subnet-4e5f6a7b",
+    "TaskAssignPublicIp": "ENABLED",
+}
 _REMOVED = object()
 
 

@@ -9,16 +9,10 @@ import json
 
 import pytest
 
-from tests.templates.render import BASE, SERVICE, load, render
+from tests.templates.render import BASE, SERVICE, SITE, load, render
 from tests.templates.test_static_gates import checkov
 
 DOMAIN = {"DomainName": "example.com"}
-SITE = {
-    "BaseStackName": "flaskcom-prod",
-    "ImageTag": "3f2c1ab",
-    "TaskSubnets": "subnet-0a1b2c3d,subnet-4e5f6a7b",
-    "TaskAssignPublicIp": "ENABLED",
-}
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-0a1b2c3d-AbCdEf"
 HOST = "app.cluster-c1a2b3.us-east-1.rds.amazonaws.com"
 DATABASE = {"DatabaseSecretArn": SECRET, "DatabaseHost": HOST, "DatabasePort": "5432", "DatabaseName": "app"}

@@ -13,14 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.templates.render import render
+from tests.templates.render import SITE, render
 
-SITE = {
-    "BaseStackName": "flaskcom-prod",
-    "ImageTag": "3f2c1ab",
-    "TaskSubnets": "subnet-0a1b2c3d,subnet-4e5f6a7b",
-    "TaskAssignPublicIp": "ENABLED",
-}
 CONDITIONS = [
     {},
     {"UseSpot": "true"},

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.templates.render import render
+from tests.templates.render import SITE, render
 
 DOMAIN = {"DomainName": "example.com"}
-SITE = {
-    "BaseStackName": "flaskcom-prod",
-    "ImageTag": "3f2c1ab",
-    "TaskSubnets": "subnet-0a1b2c3d,subnet-4e5f6a7b",
-    "TaskAssignPublicIp": "ENABLED",
-}
 ZONE = "Z0123456789ABCDEFGHIJ"
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/0f5e1b1e-6d7a-4a38-9d8f-0123456789ab"
 
