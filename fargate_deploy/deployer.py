@@ -41,9 +41,8 @@ from .reporter import make_reporter
 from .settings import Settings, check_certificate_region
 from .stack_status import NextStep, meaning_of
 from .waiting import Pace
-
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "cloudformation"
+from .workflows import stacks
+from .workflows.parts import ROOT, TEMPLATES, Parts, Timing
 
 
 @dataclass(frozen=True)
@@ -60,21 +59,6 @@ class ServiceResult:
     image_tag: str
     url: str
     rollout: rollout.RolloutState | None
-
-
-@dataclass
-class Timing:
-    """How long the waits may last and how often they poll (seconds)."""
-
-    stack_poll: float = 5.0
-    change_set_delay: int = 2
-    rollout_poll: float = 10.0
-    rollout_timeout: float = 30 * 60
-    delegation_poll: float = 30.0
-    delegation_timeout: float = 30 * 60
-    # ACM validates a DNS-validated certificate within minutes once its record resolves; allow 45.
-    certificate_poll: float = 15.0
-    certificate_timeout: float = 45 * 60
 
 
 def _outputs(stack: dict | None) -> dict[str, str]:
@@ -146,6 +130,22 @@ class Deployer:
         self.delegation = delegation
         self.timing = timing or Timing()
         self._cluster: str | None = None  # set once the service's cluster is known
+
+    @classmethod
+    def from_parts(cls, parts: Parts) -> Deployer:
+        """The deploy commands' object over the workflows' parts (until they are workflows too)."""
+        return cls(
+            parts.settings,
+            parts.aws,
+            templates=parts.templates,
+            build_context=parts.build_context,
+            confirm=parts.confirm,
+            interactive=parts.interactive,
+            run=parts.run,
+            git_state=parts.git_state,
+            delegation=parts.delegation,
+            timing=parts.timing,
+        )
 
     def in_region(self, region: str) -> Deployer:
         """This deployer for the stacks of another region (the edge stack in us-east-1)."""
@@ -407,21 +407,7 @@ class Deployer:
     # --- push ---
 
     def base_outputs(self, command: str) -> dict[str, str]:
-        stack = self.aws.describe_stack(self.settings.base_stack_name)
-        if stack is None or meaning_of(stack["StackStatus"]).next_step is not NextStep.UPDATE:
-            raise RefusedError(
-                f"{command}: the base stack {self.settings.base_stack_name} is not ready"
-                + (f" ({stack['StackStatus']})" if stack else " (it does not exist)"),
-                hint="python3 deploy.py resources",
-            )
-        outputs = _outputs(stack)
-        missing = [key for key in ("RepositoryName", "RepositoryUri", "ClusterName") if not outputs.get(key)]
-        if missing:
-            raise AwsError(
-                f"{command}: stack {self.settings.base_stack_name} has no {', '.join(missing)} output",
-                hint="python3 deploy.py resources",
-            )
-        return outputs
+        return stacks.base_outputs(self.aws, self.settings, command)
 
     def push(self, *, tag: str | None, allow_dirty: bool, reuse_existing: bool = False) -> str:
         """Build and push; `reuse_existing` (for `up`) accepts a tag already in ECR instead of refusing."""

@@ -2,34 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
-
 import click
 
 from .. import console, images
-from ..deployer import create_deployer
-from ..settings import load_settings
 from ..tradeoffs import tradeoffs
-
-
-def settings_options(command: Callable) -> Callable:
-    """--config and the few settings people switch per run; everything else lives in deploy.toml."""
-
-    @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Settings file.")
-    @click.option("--environment", help="Environment name (stack names are <app>-<environment>[-<site>]).")
-    @click.option("--site", help="Site name of the service stack.")
-    @click.option("--region", help="AWS region (AWS_REGION wins).")
-    @click.option("--profile", help="AWS profile (AWS_PROFILE wins).")
-    @functools.wraps(command)
-    def wrapper(config_path: str | None, **kwargs: Any) -> Any:
-        overrides = {key: kwargs.pop(key) for key in ("environment", "site", "region", "profile")}
-        settings = load_settings(config_path, overrides=overrides)
-        return command(create_deployer(settings), **kwargs)
-
-    return wrapper
-
+from .options import settings_options
 
 yes_option = click.option("--yes", "-y", is_flag=True, help="Execute change sets without asking.")
 

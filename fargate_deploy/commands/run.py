@@ -6,8 +6,8 @@ import click
 
 from .. import one_off_tasks
 from .. import restart as restarting
-from ..reporter import make_reporter
-from .deploy import settings_options
+from ..workflows.parts import Parts
+from .options import with_parts
 
 # Everything after `--` is the command, options and all (`run -- flask --app x init-db`).
 COMMAND_ARGUMENTS = {"ignore_unknown_options": True}
@@ -23,30 +23,27 @@ COMMAND_ARGUMENTS = {"ignore_unknown_options": True}
     help="Seconds to follow the task before giving up (the task goes on).",
 )
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
-@settings_options
-def run_command(deployer, detach: bool, timeout: int, command: tuple[str, ...]) -> int:
+@with_parts()
+def run_command(parts: Parts, detach: bool, timeout: int, command: tuple[str, ...]) -> int:
     """Run one command in a task like the site's (same image, settings, secrets, network), e.g.
     `run -- flask --app flasksite init-db`; its log streams here and its exit code is ours."""
     options = one_off_tasks.RunOptions(command=tuple(command), detach=detach, timeout=timeout)
-    with make_reporter() as reporter:
-        result = one_off_tasks.run(deployer.aws, deployer.settings, reporter, options)
-        if result.run is None:
-            reporter.result({"task_arn": result.task_arn, "cluster": result.cluster}, [result.task_arn])
-        else:
-            reporter.note(result.run.outcome.line("run"))
+    reporter = parts.reporter
+    result = one_off_tasks.run(parts.aws, parts.settings, reporter, options)
+    if result.run is None:
+        reporter.result({"task_arn": result.task_arn, "cluster": result.cluster}, [result.task_arn])
+    else:
+        reporter.note(result.run.outcome.line("run"))
     return result.exit_code
 
 
 @click.command("restart")
-@settings_options
-def restart_command(deployer) -> int:
+@with_parts()
+def restart_command(parts: Parts) -> int:
     """Replace the site's tasks with new ones of the same image (they read the secrets again), and
     follow that ECS deployment to its end."""
-    with make_reporter() as reporter:
-        result = restarting.restart(
-            deployer.aws, deployer.settings, reporter, restarting.pace(deployer.timing)
-        )
-        reporter.result(result.as_dict(), [result.outcome.summary()])
+    result = restarting.restart(parts.aws, parts.settings, parts.reporter, restarting.pace(parts.timing))
+    parts.reporter.result(result.as_dict(), [result.outcome.summary()])
     return result.exit_code
 
 

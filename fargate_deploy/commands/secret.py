@@ -19,7 +19,7 @@ from ..errors import RefusedError
 from ..invocation import command
 from ..reporter import make_reporter
 from ..running_site import running_site
-from .deploy import settings_options
+from .options import settings_options
 
 # Whatever follows NAME is refused before anything is read: `secret set NAME VALUE`, `--value=…`.
 TAKES_NO_VALUE = {"ignore_unknown_options": True, "allow_extra_args": True}

@@ -19,6 +19,7 @@ from fargate_deploy.ci_setup import CiOptions, github_repository, set_up_ci
 from fargate_deploy.cli import main
 from fargate_deploy.errors import RefusedError
 from fargate_deploy.operations import UNEXECUTED, parameters_of
+from tests.cli_output import after_target
 from tests.deployer.conftest import make_deployer
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
@@ -149,7 +150,7 @@ def test_before_the_base_stack_exists_it_says_to_deploy_first(settings, tmp_path
 @pytest.fixture
 def cli(settings, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", lambda path, overrides: settings)
+    monkeypatch.setattr("fargate_deploy.commands.options.load_settings", lambda path, overrides: settings)
     monkeypatch.setattr("fargate_deploy.commands.ci.REPO", tmp_path)
     return settings
 
@@ -178,7 +179,7 @@ def test_the_command_says_what_it_wrote_and_what_to_do_next(cli, deployed, tmp_p
 
 def test_without_a_github_remote_it_asks_for_the_repository(cli, tmp_path, capsys):
     assert main(["ci", "--yes"]) == 2  # tmp_path is no git work tree: no origin remote
-    err = capsys.readouterr().err.splitlines()
+    err = after_target(capsys.readouterr().err)
     assert err == [
         "error: ci: the origin remote is not a GitHub repository, so which repository deploys is not known",
         "hint: give it: python3 deploy.py ci --repository OWNER/NAME",

@@ -21,11 +21,12 @@ import pytest
 from fargate_deploy import one_off_tasks
 from fargate_deploy.aws import Aws
 from fargate_deploy.cli import main
-from fargate_deploy.commands.operate import build_status
 from fargate_deploy.follow import follow_deployment
 from fargate_deploy.reporter import PlainReporter
 from fargate_deploy.running_site import RunningSite
 from fargate_deploy.waiting import Pace
+from fargate_deploy.workflows import operate as day2
+from fargate_deploy.workflows.parts import Parts
 from tests.deployer.conftest import make_deployer, put_image, stubbed_aws, up_deployer
 from tests.engine import recorded
 from tests.engine import recorded_ecs as ecs
@@ -117,12 +118,13 @@ def run_up_twice(settings, monkeypatch) -> None:
     deployer.up(tag=None, allow_dirty=False, yes=True)
     commits.append("1a2b3c4")
     deployer.up(tag=None, allow_dirty=False, yes=True)
-    build_status(deployer)
+    reporter = PlainReporter(stdout=io.StringIO(), stderr=io.StringIO())
+    day2.status(Parts(settings=settings, aws=deployer.aws, reporter=reporter))
 
 
 def run_logs(settings, monkeypatch, tmp_path) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", lambda path, overrides: settings)
+    monkeypatch.setattr("fargate_deploy.commands.options.load_settings", lambda path, overrides: settings)
     assert main(["logs", "--since", "5m"]) == 0
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from fargate_deploy.cli import main
 from fargate_deploy.tradeoffs import tradeoffs
+from tests.cli_output import after_target
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
 def cli_settings(settings, monkeypatch, tmp_path):
     """The commands load these settings (moto's zone id cannot pass the file parser; see conftest)."""
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", lambda path, overrides: settings)
+    monkeypatch.setattr("fargate_deploy.commands.options.load_settings", lambda path, overrides: settings)
     return settings
 
 
@@ -28,7 +29,7 @@ def _stacks() -> list[str]:
 
 def test_resources_without_yes_on_a_pipe_exits_2_and_changes_nothing(aws, cli_settings, capsys):
     assert main(["resources"]) == 2
-    err = capsys.readouterr().err.splitlines()
+    err = after_target(capsys.readouterr().err)
     assert err[0].startswith("error: resources: stdin is not a terminal")
     assert err[1] == "hint: review with `python3 deploy.py plan`, then run: python3 deploy.py resources --yes"
     assert _stacks() == []
@@ -47,7 +48,7 @@ def test_service_with_a_tag_not_in_ecr_exits_2(aws, cli_settings, capsys):
     assert main(["resources", "--yes"]) == 0
     capsys.readouterr()
     assert main(["service", "--tag", "nope123", "--yes"]) == 2
-    err = capsys.readouterr().err.splitlines()
+    err = after_target(capsys.readouterr().err)
     assert err == [
         "error: service: image tag 'nope123' is not in repository flaskcom-test",
         "hint: python3 deploy.py push --tag nope123",
@@ -56,7 +57,7 @@ def test_service_with_a_tag_not_in_ecr_exits_2(aws, cli_settings, capsys):
 
 def test_push_before_resources_exits_2(aws, cli_settings, capsys):
     assert main(["push", "--tag", "v1"]) == 2
-    assert capsys.readouterr().err.splitlines() == [
+    assert after_target(capsys.readouterr().err) == [
         "error: push: the base stack flaskcom-test is not ready (it does not exist)",
         "hint: python3 deploy.py resources",
     ]
@@ -89,7 +90,7 @@ def test_an_empty_tag_is_refused_before_anything_else(aws, cli_settings, capsys,
 
 def test_plan_says_what_enable_exec_gives_up(aws, cli_settings, monkeypatch, capsys):
     exec_on = dataclasses.replace(cli_settings, enable_exec=True)
-    monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", lambda path, overrides: exec_on)
+    monkeypatch.setattr("fargate_deploy.commands.options.load_settings", lambda path, overrides: exec_on)
     assert main(["plan"]) == 0
     notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note: ")]
     assert notes == [f"note: {tradeoffs(exec_on)[0]}"]

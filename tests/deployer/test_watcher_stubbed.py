@@ -4,6 +4,8 @@ Stubber checks each response against botocore's model of the real API."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from fargate_deploy.deployer import Deployer, Timing
@@ -149,7 +151,7 @@ def test_successful_rollout_returns_completed_state(stubbed):
 
 def test_rollout_that_never_finishes_fails_after_the_timeout(stubbed):
     deployer, ecs, elbv2, clock = stubbed
-    deployer.timing.rollout_timeout = 25
+    deployer.timing = dataclasses.replace(deployer.timing, rollout_timeout=25)
     for _ in range(4):
         ecs.add_response("describe_services", _service("IN_PROGRESS", 0, 2, 0, []), DESCRIBE)
         elbv2.add_response("describe_target_health", _health("initial"))

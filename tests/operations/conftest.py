@@ -3,6 +3,8 @@ the real templates, settings pointing at them."""
 
 from __future__ import annotations
 
+import re
+
 import boto3
 import pytest
 from moto.backends import get_backend
@@ -19,7 +21,7 @@ from tests.deployer.conftest import (  # noqa: F401  (fixtures)
 @pytest.fixture
 def cli_settings(settings, monkeypatch, tmp_path):  # noqa: F811
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", lambda path, overrides: settings)
+    monkeypatch.setattr("fargate_deploy.commands.options.load_settings", lambda path, overrides: settings)
     return settings
 
 
@@ -46,3 +48,9 @@ def set_status(stack_name: str, status: str) -> None:
     backend = get_backend("cloudformation")["123456789012"]["us-east-1"]
     stack = next(s for s in backend.stacks.values() if s.name == stack_name)
     stack.status = status
+
+
+def plain_lines(err: str) -> list[str]:
+    """stderr of a command run off a terminal (the plain renderer) without its time stamps and the
+    seconds a finished task took: what the lines say, not when."""
+    return [re.sub(r" – \d+s$", "", re.sub(r"^\d\d:\d\d:\d\d ", "", line)) for line in err.splitlines()]

@@ -43,7 +43,7 @@ def _use_file(monkeypatch, world, text: str) -> None:
     from fargate_deploy.settings import load_settings
 
     (world.path / "deploy.toml").write_text(text)
-    monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", load_settings)
+    monkeypatch.setattr("fargate_deploy.commands.options.load_settings", load_settings)
 
 
 def _dirty_repo(monkeypatch, world) -> None:

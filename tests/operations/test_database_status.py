@@ -9,7 +9,7 @@ import pytest
 
 from fargate_deploy import operations
 from fargate_deploy.aws import Aws
-from fargate_deploy.commands.operate import database_state
+from fargate_deploy.workflows.operate import database_state
 
 CLUSTER = {
     "DBClusterIdentifier": "flaskcom-prod-databasecluster-1a2b",

@@ -20,7 +20,7 @@ from moto import settings as moto_settings
 
 from fargate_deploy.cli import main
 
-from .conftest import make_deployer, put_image
+from .conftest import make_deployer, plain_lines, put_image
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
 
@@ -50,7 +50,7 @@ def behind_cloudfront(aws, cli_settings, monkeypatch):
     settings = dataclasses.replace(
         cli_settings, region=BASE_REGION, certificate_arn=certificate["CertificateArn"], cdn=True, waf=True
     )
-    monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", lambda path, overrides: settings)
+    monkeypatch.setattr("fargate_deploy.commands.options.load_settings", lambda path, overrides: settings)
     deployer = make_deployer(settings)
     deployer.timing = dataclasses.replace(deployer.timing, **EDGE_TIMING_FIELDS)
     base = deployer.resources(yes=True)
@@ -105,15 +105,15 @@ def test_destroy_deletes_the_site_then_the_base_then_the_edge_stack(behind_cloud
         ][0]["Outputs"]
     }
     assert main(["destroy", "--yes"]) == 0
-    err = capsys.readouterr().err.splitlines()
+    err = plain_lines(capsys.readouterr().err)
     assert (
         "Will delete stacks, in order: flaskcom-test-www, flaskcom-test, flaskcom-test-edge (us-east-1)"
         in err
     )
-    assert err[-3:] == [
-        "Stack flaskcom-test-www: deleted",
-        "Stack flaskcom-test: deleted",
-        "Stack flaskcom-test-edge: deleted",
+    assert [line for line in err if line.startswith("✓")] == [
+        "✓ Stack flaskcom-test-www: deleted",
+        "✓ Stack flaskcom-test: deleted",
+        "✓ Stack flaskcom-test-edge: deleted",
     ]
     assert live_stacks("us-east-1") == live_stacks(BASE_REGION) == {}
     certificates = client("acm", "us-east-1").list_certificates()["CertificateSummaryList"]
@@ -140,7 +140,7 @@ def test_a_regional_web_acl_comes_after_the_base_stack_and_goes_before_it(
     region): its edge stack needs the base stack's load balancer, so it is created after the base stack
     and deleted before it."""
     settings = dataclasses.replace(cli_settings, waf=True)
-    monkeypatch.setattr("fargate_deploy.commands.deploy.load_settings", lambda path, overrides: settings)
+    monkeypatch.setattr("fargate_deploy.commands.options.load_settings", lambda path, overrides: settings)
     base = make_deployer(settings).resources(yes=True)
     edge = client("cloudformation", "us-east-1").describe_stacks(StackName="flaskcom-test-edge")["Stacks"][0]
     assert {p["ParameterKey"]: p["ParameterValue"] for p in edge["Parameters"]}["WafScope"] == "REGIONAL"
@@ -151,8 +151,9 @@ def test_a_regional_web_acl_comes_after_the_base_stack_and_goes_before_it(
         == acl["ARN"]
     )
 
+    capsys.readouterr()
     assert main(["destroy", "--yes"]) == 0
-    err = capsys.readouterr().err.splitlines()
+    err = plain_lines(capsys.readouterr().err)
     assert "Will delete stacks, in order: flaskcom-test-edge (us-east-1), flaskcom-test" in err
     assert live_stacks("us-east-1") == {}
     assert wafv2.list_web_acls(Scope="REGIONAL")["WebACLs"] == []

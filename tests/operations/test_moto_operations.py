@@ -15,7 +15,7 @@ import pytest
 
 from fargate_deploy.cli import main
 
-from .conftest import make_deployer, put_image, set_status, snapshot
+from .conftest import make_deployer, plain_lines, put_image, set_status, snapshot
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
 
@@ -97,10 +97,11 @@ def test_rollback_to_a_tag_not_in_ecr_lists_the_available_ones(deployed, capsys)
     before = snapshot()
     assert main(["rollback", "--to", "nope999", "--yes"]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert err[0] == (
+    assert err[0].endswith(", region us-east-1 (from AWS_REGION), profile default")  # the target line
+    assert err[-2] == (
         "error: rollback: image tag 'nope999' is not in ECR (available, newest first: def5678, abc1234)"
     )
-    assert err[1].startswith("hint: python3 deploy.py rollback --to")
+    assert err[-1].startswith("hint: python3 deploy.py rollback --to")
     assert snapshot() == before
 
 
@@ -110,11 +111,14 @@ def test_destroy_deletes_the_service_stack_then_the_base_and_keeps_what_the_temp
     client = boto3.session.Session().client("cloudformation")
     vpc_id = deployed["VpcId"]
     assert main(["destroy", "--yes"]) == 0
-    err = capsys.readouterr().err.splitlines()
+    err = plain_lines(capsys.readouterr().err)
     assert "Will delete stacks, in order: flaskcom-test-www, flaskcom-test" in err
     assert "Will keep: ECR repository and its images flaskcom-test" in err
     assert any(line.startswith("Will keep: hosted zone") for line in err)
-    assert err[-2:] == ["Stack flaskcom-test-www: deleted", "Stack flaskcom-test: deleted"]
+    assert [line for line in err if line.startswith("✓")] == [
+        "✓ Stack flaskcom-test-www: deleted",
+        "✓ Stack flaskcom-test: deleted",
+    ]
     live = {s["StackName"]: s["StackStatus"] for s in client.list_stacks()["StackSummaries"]}
     assert live == {"flaskcom-test-www": "DELETE_COMPLETE", "flaskcom-test": "DELETE_COMPLETE"}
     ec2 = boto3.session.Session().client("ec2")
@@ -189,3 +193,43 @@ def test_recover_deletes_stale_change_sets_of_a_stable_stack(deployed, capsys):
     left = client.list_change_sets(StackName="flaskcom-test-www")["Summaries"]
     assert [c["ExecutionStatus"] for c in left if c["ChangeSetName"] == "never-executed"] == []
     assert snapshot() == before  # the stacks themselves untouched
+
+
+def test_destroy_json_lists_what_was_deleted_and_what_was_kept(deployed, capsys):
+    assert main(["destroy", "--yes", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["deleted"] == ["flaskcom-test-www", "flaskcom-test"]
+    kept = {item["what"]: item for item in result["retained"]}
+    repository = kept["ECR repository and its images"]
+    assert repository == {
+        "what": "ECR repository and its images",
+        "identifier": "flaskcom-test",
+        "remove_command": (
+            "aws ecr delete-repository --repository-name flaskcom-test --force --region us-east-1"
+        ),
+    }
+    assert set(kept) >= {"ECR repository and its images", "log group"}
+
+
+def test_recover_json_reports_the_state_each_stack_ended_in(deployed, capsys):
+    set_status("flaskcom-test-www", "ROLLBACK_COMPLETE")
+    assert main(["recover", "--yes", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result == {
+        "stacks": [
+            {
+                "stack_name": "flaskcom-test-www",
+                "action": "delete",
+                "reason": "failed to create and was rolled back; it can only be deleted (ROLLBACK_COMPLETE)",
+                "status": None,
+                "summary": "does not exist",
+            },
+            {
+                "stack_name": "flaskcom-test",
+                "action": "none",
+                "reason": "is up (CREATE_COMPLETE)",
+                "status": "CREATE_COMPLETE",
+                "summary": "is up",
+            },
+        ]
+    }

@@ -12,13 +12,13 @@ import pytest
 from botocore.stub import ANY
 
 from fargate_deploy.commands import operate
-from fargate_deploy.deployer import Deployer, Timing
 from fargate_deploy.errors import DeploymentFailed, RefusedError
 from fargate_deploy.settings import Settings
-
-from ..deployer.conftest import stubbed_aws
+from fargate_deploy.workflows import operate as workflows
+from tests.engine.parts import stubbed_parts
 
 BASE, SERVICE = "flaskcom-prod", "flaskcom-prod-www"
+EDGE = "flaskcom-prod-edge"  # recover and destroy look for the edge stack too (issue 14); none here
 EDGE = "flaskcom-prod-edge"  # recover and destroy look for the edge stack too (issue 14); none here
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
@@ -35,12 +35,8 @@ def _stack(name: str, status: str, outputs: dict[str, str] | None = None) -> dic
 
 @pytest.fixture
 def stubbed():
-    aws, stubs, clock = stubbed_aws("cloudformation", "logs", endpoint_url="https://stubbed.invalid")
-    for stub in stubs.values():
-        stub.activate()
-    settings = Settings(domain="example.com")
-    deployer = Deployer(settings, aws, interactive=False, timing=Timing(stack_poll=5))
-    yield deployer, stubs, clock
+    parts, stubs, clock, streams = stubbed_parts(Settings(domain="example.com"), "cloudformation", "logs")
+    yield parts, stubs, clock, streams
     for stub in stubs.values():
         stub.assert_no_pending_responses()
         stub.deactivate()
@@ -59,8 +55,8 @@ def _describe(stub, name: str, status: str | None, outputs=None) -> None:
         stub.add_response("describe_stacks", {"Stacks": [_stack(name, status, outputs)]}, {"StackName": name})
 
 
-def test_update_rollback_failed_is_recovered_with_continue_update_rollback(stubbed, capsys):
-    deployer, stubs, _ = stubbed
+def test_update_rollback_failed_is_recovered_and_reports_the_state_it_really_ended_in(stubbed):
+    parts, stubs, _, streams = stubbed
     cfn = stubs["cloudformation"]
     _describe(cfn, EDGE, None)
     _describe(cfn, SERVICE, "UPDATE_ROLLBACK_FAILED")
@@ -71,35 +67,75 @@ def test_update_rollback_failed_is_recovered_with_continue_update_rollback(stubb
     _describe(cfn, SERVICE, "UPDATE_ROLLBACK_IN_PROGRESS")  # the wait after continuing
     _describe(cfn, SERVICE, "UPDATE_ROLLBACK_IN_PROGRESS")
     _describe(cfn, SERVICE, "UPDATE_ROLLBACK_COMPLETE")
-    operate.recover.callback.__wrapped__(deployer, yes=True, no_wait=False)
-    err = capsys.readouterr().err
+    _describe(cfn, SERVICE, "UPDATE_ROLLBACK_COMPLETE")  # the state it ended in, read once more
+    result = workflows.recover(parts, yes=True, no_wait=False)
+    assert [(r.stack_name, r.action, r.status) for r in result.stacks] == [
+        (SERVICE, "continue-rollback", "UPDATE_ROLLBACK_COMPLETE"),
+        (BASE, "none", "UPDATE_COMPLETE"),
+    ]
+    err = streams.err_lines()
     assert (
-        "flaskcom-prod-www is stuck: rolling back a failed update itself failed (UPDATE_ROLLBACK_FAILED)"
-        in err
+        "flaskcom-prod-www is stuck: rolling back a failed update itself failed (UPDATE_ROLLBACK_FAILED):"
+        " will continue-rollback"
+    ) in err
+    assert (
+        "Stack flaskcom-prod-www: continue-rollback done; it rolled back the last update and runs the "
+        "previous version (UPDATE_ROLLBACK_COMPLETE)"
+    ) in err
+    assert operate.recover_lines(result) == [
+        "stack flaskcom-prod-www: UPDATE_ROLLBACK_COMPLETE (rolled back the last update and runs the "
+        "previous version) after continue-rollback",
+        "stack flaskcom-prod: UPDATE_COMPLETE (is up)",
+    ]
+
+
+def test_a_continued_rollback_that_fails_again_is_reported_as_failed_not_recovered(stubbed):
+    parts, stubs, _, _ = stubbed
+    cfn = stubs["cloudformation"]
+    _describe(cfn, EDGE, None)
+    _describe(cfn, SERVICE, "UPDATE_ROLLBACK_FAILED")
+    cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": SERVICE})
+    _describe(cfn, BASE, "UPDATE_COMPLETE")
+    cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": BASE})
+    cfn.add_response("continue_update_rollback", {}, {"StackName": SERVICE})
+    _describe(cfn, SERVICE, "UPDATE_ROLLBACK_IN_PROGRESS")
+    _describe(cfn, SERVICE, "UPDATE_ROLLBACK_FAILED")
+    reason = "The following resource(s) failed to update: [Service]."
+    failed = _stack(SERVICE, "UPDATE_ROLLBACK_FAILED") | {"StackStatusReason": reason}
+    cfn.add_response("describe_stacks", {"Stacks": [failed]}, {"StackName": SERVICE})
+    with pytest.raises(DeploymentFailed) as raised:
+        workflows.recover(parts, yes=True, no_wait=False)
+    assert raised.value.message == (
+        f"recover: stack {SERVICE} is stuck: rolling back a failed update itself failed "
+        f"(UPDATE_ROLLBACK_FAILED): {reason}"
     )
-    assert "will continue-rollback" in err and "rollback continued" in err
 
 
 def test_busy_stack_with_no_wait_is_refused_before_anything_changes(stubbed):
-    deployer, stubs, _ = stubbed
+    parts, stubs, _, _ = stubbed
     _describe(stubs["cloudformation"], SERVICE, "UPDATE_IN_PROGRESS")
     with pytest.raises(RefusedError, match=r"flaskcom-prod-www is being updated \(UPDATE_IN_PROGRESS\)"):
-        operate.destroy.callback.__wrapped__(deployer, yes=True, no_wait=True)
+        workflows.destroy(parts, yes=True, no_wait=True)
 
 
 def test_busy_stack_is_waited_for_with_the_injected_sleep(stubbed):
-    deployer, stubs, clock = stubbed
+    parts, stubs, clock, streams = stubbed
     cfn = stubs["cloudformation"]
     _describe(cfn, SERVICE, "UPDATE_IN_PROGRESS")
     _describe(cfn, SERVICE, "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS")
     _describe(cfn, SERVICE, "UPDATE_COMPLETE")
-    stack = operate.wait_while_busy(deployer, SERVICE, no_wait=False)
+    stack = workflows.settled_stack(parts, SERVICE, no_wait=False)
     assert stack["StackStatus"] == "UPDATE_COMPLETE"
-    assert clock.sleeps == [5, 5]
+    assert clock.sleeps == [5]
+    assert streams.err_lines() == [
+        "Stack flaskcom-prod-www: UPDATE_IN_PROGRESS – waiting for it to finish – 0s",
+        "Stack flaskcom-prod-www: UPDATE_COMPLETE_CLEANUP_IN_PROGRESS – waiting for it to finish – 0s",
+        "✓ Stack flaskcom-prod-www: UPDATE_COMPLETE – 5s",
+    ]
 
 
 def test_recover_refuses_without_a_terminal_or_yes(stubbed):
-    deployer, stubs, _ = stubbed
+    parts, stubs, _, _ = stubbed
     cfn = stubs["cloudformation"]
     _describe(cfn, EDGE, None)
     _describe(cfn, SERVICE, "ROLLBACK_COMPLETE")
@@ -107,7 +143,7 @@ def test_recover_refuses_without_a_terminal_or_yes(stubbed):
     _describe(cfn, BASE, "CREATE_COMPLETE")
     cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": BASE})
     with pytest.raises(RefusedError, match="without a terminal"):
-        operate.recover.callback.__wrapped__(deployer, yes=False, no_wait=False)
+        workflows.recover(parts, yes=False, no_wait=False)
 
 
 def _event(event_id: str, ms: int, message: str) -> dict:
@@ -120,10 +156,13 @@ def _event(event_id: str, ms: int, message: str) -> dict:
     }
 
 
-def test_logs_follow_every_page_by_next_token(stubbed, capsys, monkeypatch):
-    deployer, stubs, _ = stubbed
-    monkeypatch.setattr(
-        deployer, "base_outputs", lambda command: {"LogGroupName": "/flaskcom/prod", "RepositoryName": "r"}
+BASE_OUTPUTS = {"RepositoryName": "r", "RepositoryUri": "r", "ClusterName": "c"}
+
+
+def test_logs_follow_every_page_by_next_token(stubbed):
+    parts, stubs, _, streams = stubbed
+    _describe(
+        stubs["cloudformation"], BASE, "UPDATE_COMPLETE", BASE_OUTPUTS | {"LogGroupName": "/flaskcom/prod"}
     )
     _describe(stubs["cloudformation"], SERVICE, "UPDATE_COMPLETE")
     logs = stubs["logs"]
@@ -149,9 +188,9 @@ def test_logs_follow_every_page_by_next_token(stubbed, capsys, monkeypatch):
         {"events": [_event("2", 1_700_000_001_000, app)]},
         expected | {"nextToken": "page-2"},
     )
-    operate.logs.callback.__wrapped__(deployer, follow=False, since="10m", text="GET")
-    lines = capsys.readouterr().out.splitlines()
-    assert lines == [
+    result = workflows.logs(parts, since_seconds=600, text="GET", follow=False)
+    assert result == workflows.LogsResult("/flaskcom/prod", 2)
+    assert streams.out_lines() == [
         "22:13:20 01234567  nginx 200 GET /health 42B 0.003s (upstream 0.002s)",
         "22:13:21 01234567  INFO flasksite: GET served",
     ]
@@ -169,7 +208,7 @@ def test_commands_are_registered():
 
 
 def test_destroy_failing_midway_names_the_stuck_resource_and_the_next_command(stubbed, monkeypatch):
-    deployer, stubs, _ = stubbed
+    parts, stubs, _, _ = stubbed
     cfn = stubs["cloudformation"]
     _describe(cfn, SERVICE, None)
     _describe(cfn, BASE, "UPDATE_COMPLETE")
@@ -207,14 +246,14 @@ def test_destroy_failing_midway_names_the_stuck_resource_and_the_next_command(st
         {"StackName": BASE},
     )
     with pytest.raises(DeploymentFailed) as raised:
-        operate.destroy.callback.__wrapped__(deployer, yes=True, no_wait=False)
+        workflows.destroy(parts, yes=True, no_wait=False)
     assert raised.value.message == f"destroy: stack {BASE} could not be deleted: resource Vpc: {reason}"
     assert raised.value.hint == "fix or empty that resource, then run: python3 deploy.py destroy"
 
 
-def test_logs_follow_polls_again_after_the_last_page(stubbed, capsys, monkeypatch):
-    deployer, stubs, clock = stubbed
-    monkeypatch.setattr(deployer, "base_outputs", lambda command: {"LogGroupName": "/g"})
+def test_logs_follow_polls_again_after_the_last_page(stubbed):
+    parts, stubs, clock, streams = stubbed
+    _describe(stubs["cloudformation"], BASE, "UPDATE_COMPLETE", BASE_OUTPUTS | {"LogGroupName": "/g"})
     _describe(stubs["cloudformation"], SERVICE, "UPDATE_COMPLETE")
     logs = stubs["logs"]
     expected = {"logGroupName": "/g", "startTime": ANY, "interleaved": True}
@@ -232,9 +271,8 @@ def test_logs_follow_polls_again_after_the_last_page(stubbed, capsys, monkeypatc
         if len(clock.sleeps) == 2:
             raise KeyboardInterrupt  # Ctrl-C ends --follow
 
-    deployer.aws.sleep = sleep
+    parts.aws.sleep = sleep
     with pytest.raises(KeyboardInterrupt):
-        operate.logs.callback.__wrapped__(deployer, follow=True, since="1h", text=None)
-    out = capsys.readouterr().out.splitlines()
-    assert [line.split("  ", 1)[1] for line in out] == ["first", "second"]
+        workflows.logs(parts, since_seconds=3600, text=None, follow=True)
+    assert [line.split("  ", 1)[1] for line in streams.out_lines()] == ["first", "second"]
     assert clock.sleeps == [2, 2]

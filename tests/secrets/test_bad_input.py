@@ -7,6 +7,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from tests.cli_output import after_target
+
 from .conftest import run
 
 PARAMETER = "/flaskcom-test-www/secrets"
@@ -52,7 +54,7 @@ def test_bad_secret_input_exits_2_with_one_line_and_changes_nothing(
     code, out, err = run(monkeypatch, capsys, argv, stdin=stdin)
     assert code == 2
     assert out == ""
-    lines = err.splitlines()
+    lines = after_target(err)
     assert len(lines) == 2, err
     assert lines[0].startswith("error: ") and error in lines[0]
     assert lines[1].startswith("hint: ") and hint in lines[1]

@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from fargate_deploy import app_secrets
+from tests.cli_output import after_target
 
 from .conftest import run
 
@@ -72,7 +73,9 @@ def test_list_shows_names_versions_and_times_never_values(aws, project, monkeypa
 def test_list_before_any_secret_says_how_to_add_one(aws, project, monkeypatch, capsys):
     code, out, err = run(monkeypatch, capsys, ["secret", "list"])
     assert (code, out) == (0, "")
-    assert err == f"No secrets for site www ({PARAMETER}); add one with: python3 deploy.py secret set NAME\n"
+    assert after_target(err) == [
+        f"No secrets for site www ({PARAMETER}); add one with: python3 deploy.py secret set NAME"
+    ]
     assert not parameter_exists()  # listing creates nothing
 
 
@@ -97,7 +100,7 @@ def test_a_bundle_over_the_standard_tier_limit_is_refused_before_anything_is_wri
     run(monkeypatch, capsys, ["secret", "set", "SMALL_TOKEN"], stdin="x")
     code, _, err = run(monkeypatch, capsys, ["secret", "set", "PRIVATE_KEY"], stdin="k" * 4100)
     assert code == 2
-    lines = err.splitlines()
+    lines = after_target(err)
     assert lines[0].startswith("error: secret set PRIVATE_KEY: this site's secrets would take ")
     assert lines[1].startswith("hint: keep large files")
     assert stored()["Version"] == 1

@@ -10,7 +10,7 @@ import pytest
 
 from fargate_deploy import cli
 from fargate_deploy.aws import Aws
-from fargate_deploy.deployer import Deployer
+from fargate_deploy.workflows.parts import Parts
 from tests.deployer.conftest import (  # noqa: F401
     FAST,
     make_deployer,
@@ -38,8 +38,10 @@ def stubbed(aws, project, monkeypatch):
     fake, stubs, clock = stubbed_aws("ecs", "cloudformation")
     clock.now = recorded.START.timestamp()
     monkeypatch.setattr(
-        "fargate_deploy.commands.deploy.create_deployer",
-        lambda loaded: Deployer(loaded, fake, interactive=False, timing=FAST),
+        "fargate_deploy.commands.options.create_parts",
+        lambda loaded, *, reporter, **prompts: Parts(
+            settings=loaded, aws=fake, reporter=reporter, clock=fake.clock, sleep=fake.sleep, timing=FAST
+        ),
     )
     for stub in stubs.values():
         stub.activate()

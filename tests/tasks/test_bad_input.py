@@ -7,6 +7,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
+from tests.cli_output import after_target
+
 from . import answers
 from .conftest import run
 
@@ -62,7 +64,7 @@ def test_bad_app_settings_stop_run_restart_and_deploys_before_aws(
 def test_secret_set_restart_refuses_bad_input_before_anything(aws, project, monkeypatch, capsys, argv):
     code, out, err = run(monkeypatch, capsys, argv, stdin="value")
     assert (code, out) == (2, "")
-    lines = err.splitlines()
+    lines = after_target(err)
     assert len(lines) == 2 and lines[0].startswith("error: secret") and lines[1].startswith("hint: "), err
     assert "hunter2-on-argv" not in err
     assert nothing_in_aws()
@@ -75,7 +77,7 @@ def test_an_empty_value_with_restart_restarts_nothing(stubbed, monkeypatch, caps
     answers.answer_site(stubs)
     code, out, err = run(monkeypatch, capsys, ["secret", "set", "API_TOKEN", "--restart"], stdin="\n")
     assert (code, out) == (2, "")
-    assert err.splitlines()[0] == "error: secret set API_TOKEN: the value for API_TOKEN is empty"
+    assert after_target(err)[0] == "error: secret set API_TOKEN: the value for API_TOKEN is empty"
     assert boto3.session.Session().client("ssm").describe_parameters()["Parameters"] == []
 
 
@@ -84,7 +86,7 @@ def test_a_command_longer_than_run_task_allows_starts_nothing(stubbed, monkeypat
     answers.answer_site(stubs)  # and no RunTask: Stubber has no answer for one
     code, out, err = run(monkeypatch, capsys, ["run", "--", "echo", "x" * 9000])
     assert (code, out) == (2, "")
-    lines = err.splitlines()
+    lines = after_target(err)
     assert (
         lines[0].startswith("error: run: the command (with its settings) is 9")
         and "nothing was started" in lines[0]

@@ -13,6 +13,7 @@ import boto3
 from fargate_deploy import invariants
 from fargate_deploy.deployer import Timing
 from fargate_deploy.restart import restart_timeline
+from tests.cli_output import after_target
 from tests.docker_engine import REPO
 from tests.engine import recorded_ecs as ecs
 
@@ -107,7 +108,7 @@ def test_secret_set_restart_without_a_service_stores_nothing(aws, project, monke
     code, out, err = run(monkeypatch, capsys, ["secret", "set", "API_TOKEN", "--restart"], stdin="v")
     assert (code, out) == (2, "")
     assert (
-        err.splitlines()[0]
+        after_target(err)[0]
         == "error: secret set --restart: the base stack flaskcom-test is not ready (it does not exist)"
     )
     ssm = boto3.session.Session().client("ssm")
@@ -117,7 +118,7 @@ def test_secret_set_restart_without_a_service_stores_nothing(aws, project, monke
 def test_restart_without_a_service_is_refused(aws, project, monkeypatch, capsys):
     code, out, err = run(monkeypatch, capsys, ["restart"])
     assert (code, out) == (2, "")
-    assert err.splitlines() == [
+    assert after_target(err) == [
         "error: restart: the base stack flaskcom-test is not ready (it does not exist)",
         "hint: python3 deploy.py up",
     ]

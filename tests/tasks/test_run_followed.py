@@ -12,6 +12,7 @@ import pytest
 
 from fargate_deploy import one_off
 from fargate_deploy.one_off_tasks import TASK_POLL_SECONDS
+from tests.cli_output import after_target
 from tests.engine import recorded_ecs as ecs
 
 from . import answers
@@ -117,7 +118,7 @@ def test_run_task_failures_exit_1_in_ecs_s_words(stubbed, monkeypatch, capsys):
     stubs["ecs"].add_response("run_task", {"tasks": [], "failures": [failure]}, request)
     code, out, err = run(monkeypatch, capsys, ["run", "--", *COMMAND])
     assert (code, out) == (1, "")
-    assert err.startswith("error: run: ECS started no task: Capacity is unavailable at this time.")
+    assert after_target(err)[0].startswith("error: run: ECS started no task: Capacity is unavailable at this")
 
 
 def test_the_follow_is_bounded_and_the_task_goes_on(stubbed, monkeypatch, capsys):

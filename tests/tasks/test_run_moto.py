@@ -8,6 +8,7 @@ import boto3
 import pytest
 
 from fargate_deploy import one_off
+from tests.cli_output import after_target
 
 from .conftest import run
 
@@ -48,7 +49,7 @@ def test_run_with_no_command_exits_2_and_starts_nothing(deployed, monkeypatch, c
     for argv in (["run"], ["run", "--"], ["run", "--detach", "--"]):
         code, out, err = run(monkeypatch, capsys, argv)
         assert (code, out) == (2, "")
-        lines = err.splitlines()
+        lines = after_target(err)
         assert len(lines) == 2 and lines[0] == "error: run: no command to run; nothing was started"
         assert lines[1] == "hint: python3 deploy.py run -- flask --app flasksite routes"
     assert ecs.list_tasks(cluster=base["ClusterName"])["taskArns"] == before
@@ -58,4 +59,4 @@ def test_run_before_the_site_has_a_service_is_refused(aws, settings, monkeypatch
     monkeypatch.chdir(tmp_path)
     code, out, err = run(monkeypatch, capsys, ["run", "--", "true"])
     assert (code, out) == (2, "")
-    assert err.splitlines()[0] == "error: run: the base stack flaskcom-test is not ready (it does not exist)"
+    assert after_target(err)[0] == "error: run: the base stack flaskcom-test is not ready (it does not exist)"
