@@ -37,6 +37,7 @@ from .changeset import ChangeSetSummary, summarize
 from .delegation import Delegation, check_delegation
 from .errors import AwsError, DeploymentFailed, RefusedError
 from .invocation import command as deploy_command
+from .operations import running_image_tag
 from .reporter import make_reporter
 from .settings import Settings, check_certificate_region
 from .stack_status import NextStep, meaning_of
@@ -596,7 +597,7 @@ class Deployer:
         if after:
             summaries.append(edge_stack.plan_change_set(self, after))
         current = self.aws.describe_stack(s.service_stack_name)
-        tag = _parameters(current).get("ImageTag") or images.newest_tag(
+        tag = running_image_tag(current) or images.newest_tag(
             self.aws.ecr_images(_outputs(base)["RepositoryName"])
         )
         if not tag:

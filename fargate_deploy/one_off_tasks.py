@@ -18,7 +18,7 @@ from . import app_env, one_off, signals
 from .errors import AwsError, DeploymentFailed, RefusedError
 from .follow import _until_done as until_done  # the followers' one bounded loop
 from .invocation import command as cli_command
-from .operations import format_log_message
+from .operations import format_log_message, running_image_tag
 from .reporter import Reporter
 from .running_site import RunningSite, running_site
 from .stack_status import NextStep, meaning_of
@@ -275,14 +275,7 @@ def release(
     if ran.outcome.exit_code != 0:
         for text in ran.log_tail:
             reporter.problem(f"release | {text}")
-        running = next(
-            (
-                c["image"].rsplit(":", 1)[-1]
-                for c in current["containerDefinitions"]
-                if c["name"] == one_off.CONTAINER
-            ),
-            "?",
-        )
+        running = running_image_tag(None, current) or "?"
         raise DeploymentFailed(
             ran.outcome.line(
                 f"service: the release command {settings.release_command!r} on image {image_tag}"

@@ -103,13 +103,18 @@ def stack_state(name: str, stack: dict | None, missing_command: str) -> StackSta
     return StackState(name, status, summary, next_command_for(name, status, missing_command))
 
 
-def image_tag_of(task_definition: dict | None) -> str | None:
-    """The tag of the `web` container's image (`<repo uri>:<tag>`)."""
+def running_image_tag(service_stack: dict | None, task_definition: dict | None = None) -> str | None:
+    """The image tag running now, the one answer every command uses: the `web` container's image
+    (`<repo uri>:<tag>`) in the task definition ECS runs, when the caller read it; else the service
+    stack's ImageTag parameter, what the last deploy that stuck asked for (a rolled-back update rolls
+    the parameter back too)."""
     for container in (task_definition or {}).get("containerDefinitions", []):
         image = container.get("image", "")
         if container.get("name") == "web" and ":" in image.rsplit("/", 1)[-1]:
             return image.rsplit(":", 1)[1]
-    return None
+    if task_definition is not None:
+        return None  # a task definition without a tagged web image: say nothing rather than guess
+    return parameters_of(service_stack).get("ImageTag") or None
 
 
 # The database's capacity: "ServerlessDatabaseCapacity", per cluster, in the AWS/RDS namespace; an
@@ -162,7 +167,7 @@ def status_report(
         Deployment(
             status=d.get("status", ""),
             rollout_state=d.get("rolloutState", "COMPLETED"),
-            image_tag=image_tag_of(task_definitions.get(d.get("taskDefinition", ""))),
+            image_tag=running_image_tag(None, task_definitions.get(d.get("taskDefinition", ""), {})),
             desired=d.get("desiredCount", 0),
             running=d.get("runningCount", 0),
             pending=d.get("pendingCount", 0),
@@ -170,9 +175,7 @@ def status_report(
         for d in (service or {}).get("deployments", [])
     )
     primary = next((d for d in deployments if d.status == "PRIMARY"), None)
-    image_tag = primary.image_tag if primary else None
-    if image_tag is None:
-        image_tag = parameters_of(service_stack).get("ImageTag") or None
+    image_tag = (primary.image_tag if primary else None) or running_image_tag(service_stack)
     targets: dict[str, int] = {}
     for description in target_health:
         state = description.get("TargetHealth", {}).get("State", "unknown")

@@ -38,7 +38,7 @@ def list_sites(aws: Aws, settings: Any) -> sites.SitesReport:
             (d for d in (service or {}).get("deployments", []) if d.get("status") == "PRIMARY"), None
         )
         if primary and primary.get("taskDefinition"):
-            image_tags[site.stack_name] = operations.image_tag_of(
-                aws.describe_task_definition(primary["taskDefinition"])
+            image_tags[site.stack_name] = operations.running_image_tag(
+                None, aws.describe_task_definition(primary["taskDefinition"])
             )
     return sites.sites_report(base_name, found, rules, services, image_tags)

@@ -190,7 +190,7 @@ def rollback(parts: Parts, *, tag: str | None, yes: bool, no_wait: bool) -> Roll
     """Redeploy the image pushed before the running one (or `tag`) through the service stack."""
     base_out, stack = service_stack(parts, "rollback")
     name = parts.settings.service_stack_name
-    running = operations.parameters_of(stack).get("ImageTag") or None
+    running = operations.running_image_tag(stack)
     stack = settled_stack(parts, name, no_wait=no_wait)
     operations.require_updatable(name, stack, "rollback")
     target = operations.rollback_target(parts.aws.ecr_images(base_out["RepositoryName"]), running, tag)

@@ -308,3 +308,21 @@ def test_rollback_needs_a_stack_that_takes_an_update(status):
         with pytest.raises(RefusedError, match=rf"rollback: stack s .* \({status}\)") as raised:
             operations.require_updatable("s", stack, "rollback")
         assert raised.value.hint.startswith("python3 deploy.py ")
+
+
+WEB = {"containerDefinitions": [{"name": "web", "image": "123.dkr.ecr.us-east-1.amazonaws.com/r:abc1234"}]}
+STACK = {"Parameters": [{"ParameterKey": "ImageTag", "ParameterValue": "def5678"}]}
+
+
+@pytest.mark.parametrize(
+    ("stack", "task_definition", "tag"),
+    [
+        (STACK, WEB, "abc1234"),  # what ECS runs wins over what the stack asked for
+        (STACK, None, "def5678"),  # no task definition read: the stack's parameter
+        (STACK, {"containerDefinitions": [{"name": "web", "image": "r"}]}, None),  # untagged: no guess
+        (None, None, None),  # no stack yet
+        (STACK, {"containerDefinitions": [{"name": "sidecar", "image": "x:1"}]}, None),
+    ],
+)
+def test_the_image_tag_running_now_has_one_answer(stack, task_definition, tag):
+    assert operations.running_image_tag(stack, task_definition) == tag
