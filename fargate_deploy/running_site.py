@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from .errors import AwsError, RefusedError
 from .invocation import command as cli_command
 from .operations import outputs_of
-from .stack_status import NextStep, meaning_of
+from .workflows.stacks import ready_stack
 
 
 @dataclass(frozen=True)
@@ -24,20 +24,18 @@ class RunningSite:
 
 def running_site(aws, settings, command: str) -> RunningSite:
     """The site's ECS service; a missing base or service stack (or service) is refused, not an error."""
-    base = aws.describe_stack(settings.base_stack_name)
-    if base is None or meaning_of(base["StackStatus"]).next_step is not NextStep.UPDATE:
-        raise RefusedError(
-            f"{command}: the base stack {settings.base_stack_name} is not ready"
-            + (f" ({base['StackStatus']})" if base else " (it does not exist)"),
-            hint=cli_command("up"),
-        )
-    stack = aws.describe_stack(settings.service_stack_name)
-    if stack is None or meaning_of(stack["StackStatus"]).next_step is not NextStep.UPDATE:
-        raise RefusedError(
-            f"{command}: site {settings.site} has no service yet (stack {settings.service_stack_name} "
-            + (f"is {stack['StackStatus']})" if stack else "does not exist)"),
-            hint=cli_command("service"),
-        )
+    base = ready_stack(
+        aws,
+        settings.base_stack_name,
+        refusal=f"{command}: the base stack {settings.base_stack_name} is not ready",
+        fix=cli_command("up"),
+    )
+    stack = ready_stack(
+        aws,
+        settings.service_stack_name,
+        refusal=f"{command}: site {settings.site} has no service yet: stack {settings.service_stack_name}",
+        fix=cli_command("service"),
+    )
     base_out, service_out = outputs_of(base), outputs_of(stack)
     missing = [key for key in ("ClusterName", "LogGroupName") if not base_out.get(key)]
     missing += [] if service_out.get("ServiceName") else ["ServiceName"]

@@ -13,15 +13,25 @@ from ..stack_status import NextStep, meaning_of
 REQUIRED_BASE_OUTPUTS = ("RepositoryName", "RepositoryUri", "ClusterName")
 
 
-def base_outputs(aws: Aws, settings: Settings, command_name: str) -> dict[str, str]:
-    """The base stack's outputs; refused (with the command that fixes it) while it is not ready."""
-    stack = aws.describe_stack(settings.base_stack_name)
+def ready_stack(aws: Aws, stack_name: str, *, refusal: str, fix: str) -> dict:
+    """The stack, when a command can build on it (its status means "update next"); otherwise refused
+    as `<refusal> (<its status>)` or `<refusal> (it does not exist)`, with `fix` as the hint."""
+    stack = aws.describe_stack(stack_name)
     if stack is None or meaning_of(stack["StackStatus"]).next_step is not NextStep.UPDATE:
         raise RefusedError(
-            f"{command_name}: the base stack {settings.base_stack_name} is not ready"
-            + (f" ({stack['StackStatus']})" if stack else " (it does not exist)"),
-            hint=command("resources"),
+            refusal + (f" ({stack['StackStatus']})" if stack else " (it does not exist)"), hint=fix
         )
+    return stack
+
+
+def base_outputs(aws: Aws, settings: Settings, command_name: str) -> dict[str, str]:
+    """The base stack's outputs; refused (with the command that fixes it) while it is not ready."""
+    stack = ready_stack(
+        aws,
+        settings.base_stack_name,
+        refusal=f"{command_name}: the base stack {settings.base_stack_name} is not ready",
+        fix=command("resources"),
+    )
     outputs = outputs_of(stack)
     missing = [key for key in REQUIRED_BASE_OUTPUTS if not outputs.get(key)]
     if missing:
