@@ -58,11 +58,7 @@ def _describe(stub, name: str, status: str | None, outputs=None) -> None:
 def test_update_rollback_failed_is_recovered_and_reports_the_state_it_really_ended_in(stubbed):
     parts, stubs, _, streams = stubbed
     cfn = stubs["cloudformation"]
-    _describe(cfn, EDGE, None)
-    _describe(cfn, SERVICE, "UPDATE_ROLLBACK_FAILED")
-    cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": SERVICE})
-    _describe(cfn, BASE, "UPDATE_COMPLETE")
-    cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": BASE})
+    _recover_looks_at(cfn, service="UPDATE_ROLLBACK_FAILED", base="UPDATE_COMPLETE")
     cfn.add_response("continue_update_rollback", {}, {"StackName": SERVICE})
     _describe(cfn, SERVICE, "UPDATE_ROLLBACK_IN_PROGRESS")  # the wait after continuing
     _describe(cfn, SERVICE, "UPDATE_ROLLBACK_IN_PROGRESS")
@@ -92,11 +88,7 @@ def test_update_rollback_failed_is_recovered_and_reports_the_state_it_really_end
 def test_a_continued_rollback_that_fails_again_is_reported_as_failed_not_recovered(stubbed):
     parts, stubs, _, _ = stubbed
     cfn = stubs["cloudformation"]
-    _describe(cfn, EDGE, None)
-    _describe(cfn, SERVICE, "UPDATE_ROLLBACK_FAILED")
-    cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": SERVICE})
-    _describe(cfn, BASE, "UPDATE_COMPLETE")
-    cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": BASE})
+    _recover_looks_at(cfn, service="UPDATE_ROLLBACK_FAILED", base="UPDATE_COMPLETE")
     cfn.add_response("continue_update_rollback", {}, {"StackName": SERVICE})
     _describe(cfn, SERVICE, "UPDATE_ROLLBACK_IN_PROGRESS")
     _describe(cfn, SERVICE, "UPDATE_ROLLBACK_FAILED")
@@ -137,13 +129,18 @@ def test_busy_stack_is_waited_for_with_the_injected_sleep(stubbed):
 def test_recover_refuses_without_a_terminal_or_yes(stubbed):
     parts, stubs, _, _ = stubbed
     cfn = stubs["cloudformation"]
-    _describe(cfn, EDGE, None)
-    _describe(cfn, SERVICE, "ROLLBACK_COMPLETE")
-    cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": SERVICE})
-    _describe(cfn, BASE, "CREATE_COMPLETE")
-    cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": BASE})
+    _recover_looks_at(cfn, service="ROLLBACK_COMPLETE", base="CREATE_COMPLETE")
     with pytest.raises(RefusedError, match="without a terminal"):
         workflows.recover(parts, yes=False, no_wait=False)
+
+
+def _recover_looks_at(cfn, *, service: str, base: str) -> None:
+    """What recover reads first: no edge stack, then each stack's status and its change sets."""
+    _describe(cfn, EDGE, None)
+    _describe(cfn, SERVICE, service)
+    cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": SERVICE})
+    _describe(cfn, BASE, base)
+    cfn.add_response("list_change_sets", {"Summaries": []}, {"StackName": BASE})
 
 
 def _event(event_id: str, ms: int, message: str) -> dict:
