@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import io
 
+import boto3
 import pytest
 
 from fargate_deploy import one_off_tasks
@@ -76,19 +77,40 @@ NOT_RECORDED = {
 }
 
 
+@dataclasses.dataclass(frozen=True)
+class Recorded:
+    action: str  # the IAM action the request needs
+    params: dict  # the request's parameters
+    stack_tags: dict[str, str] | None = None  # a named stack's tags as the request found them
+
+
+def tags_now(params: dict, region: str) -> dict[str, str] | None:
+    """The tags of the stack a CloudFormation request names, read just before it is sent (what IAM
+    evaluates as aws:ResourceTag/...), by a client the recorder does not hook; None: no such stack."""
+    client = boto3.session.Session().client("cloudformation", region_name=region)
+    try:
+        (stack,) = client.describe_stacks(StackName=params["StackName"])["Stacks"]
+    except client.exceptions.ClientError:
+        return None
+    return {tag["Key"]: tag["Value"] for tag in stack.get("Tags", [])}
+
+
 class Recorder:
     """Every request of every client an Aws makes, as the IAM action it needs."""
 
     def __init__(self):
         self.actions: set[str] = set()
-        self.requests: list[tuple[str, dict]] = []  # (action, the request's parameters)
+        self.requests: list[Recorded] = []
         self._hooked: set[int] = set()
 
-    def record(self, model, params, **_) -> None:
+    def record(self, model, params, context=None, **_) -> None:
         prefix = model.service_model.signing_name
         action = f"{IAM_PREFIX.get(prefix, prefix)}:{model.name}"
         self.actions.add(action)
-        self.requests.append((action, dict(params)))
+        names_a_stack = prefix == "cloudformation" and "StackName" in params and model.name != "ListStacks"
+        region = (context or {}).get("client_region")
+        tags = tags_now(params, region) if names_a_stack and region else None
+        self.requests.append(Recorded(action, dict(params), tags))
 
     def hook(self, client) -> None:
         if id(client) not in self._hooked:
