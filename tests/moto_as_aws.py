@@ -27,7 +27,10 @@ What each part does, in the order `install()` applies it:
 - a Fargate task runs with its memory set only at the task level (moto needed it per container);
 - route tables and subnet associations are deleted with their stack (moto kept them, so no VPC of a
   deleted stack could go);
-- the ECS service-linked role has AWS's name, and creating it again is refused as AWS refuses it.
+- the ECS service-linked role has AWS's name, and creating it again is refused as AWS refuses it;
+- an AWS::S3::BucketPolicy applies to its bucket;
+- EventBridge's TestEventPattern answers (moto left it empty), and Step Functions' AWS SDK tasks take
+  the API's parameters in PascalCase, as AWS documents (moto passed them to boto3 as written).
 """
 
 from __future__ import annotations
@@ -78,6 +81,8 @@ def install() -> None:
     _route_tables_go_with_their_stack()
     _ecs_service_linked_role_as_aws_names_it()
     _bucket_policies_apply_to_their_bucket()
+    _event_patterns_can_be_tested()
+    _step_functions_sdk_tasks_take_pascal_case_parameters()
 
 
 def _wrap(owner: Any, name: str, make: Callable[[Callable], Callable]) -> None:
@@ -882,3 +887,49 @@ def _bucket_policies_apply_to_their_bucket() -> None:
         return resource_class_from_type
 
     _wrap(parsing, "resource_class_from_type", make)
+
+
+# --- EventBridge and Step Functions (the database's new password, issue 16) ---------------------------
+
+
+def _event_patterns_can_be_tested() -> None:
+    """TestEventPattern answers whether an event matches a pattern: {"Result": true|false}
+    (https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_TestEventPattern.html). moto 5.2
+    answers nothing; here it answers with the matcher its rules use to route events."""
+    import json
+
+    from moto.events.models import EventPattern
+    from moto.events.responses import EventsHandler
+
+    def test_event_pattern(self) -> str:
+        pattern = EventPattern.load(self._get_param("EventPattern"))
+        return json.dumps({"Result": pattern.matches_event(json.loads(self._get_param("Event")))})
+
+    EventsHandler.test_event_pattern = test_event_pattern
+
+
+def _step_functions_sdk_tasks_take_pascal_case_parameters() -> None:
+    """ "Parameters in Step Functions are expressed in PascalCase, even if the native service API is in
+    camelCase" (https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html):
+    an aws-sdk:ecs:updateService task gives Cluster and ForceNewDeployment, which the ECS API names
+    cluster and forceNewDeployment. moto 5.2's interpreter (run with execute_state_machine) passed the
+    task's parameters to boto3 as written, so the call failed on an unknown key; here they are mapped
+    onto the operation's input members first, as AWS does."""
+    import botocore.session
+    from botocore import xform_name
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as aws_sdk,
+    )
+
+    models: dict[str, Any] = {}
+
+    def normalise(self, parameters: dict, boto_service_name=None, service_action_name=None) -> None:
+        service = self._get_boto_service_name(boto_service_name)
+        action = self._get_boto_service_action(service_action_name)
+        if service not in models:
+            models[service] = botocore.session.get_session().get_service_model(service)
+        model = models[service]
+        (operation,) = [name for name in model.operation_names if xform_name(name) == action]
+        self._to_boto_request(parameters, model.operation_model(operation).input_shape)
+
+    aws_sdk.StateTaskServiceAwsSdk._normalise_parameters = normalise
