@@ -280,11 +280,26 @@ def database_active_acus(inputs: Inputs) -> float:
     return min(max(chosen, inputs.min_acu), inputs.max_acu)
 
 
+# RDS rotates the database's password every 7 days by default
+# (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html), and each
+# site's state machine then starts a new deployment (cloudformation/service.yaml, NewDeployment): one
+# Task state, retried at most 3 times, so at most 4 state transitions a run ("Step Functions counts a
+# state transition each time a step of your workflow is executed ... including retries",
+# https://aws.amazon.com/step-functions/pricing/). The event that starts it is free (prices file).
+ROTATION_DAYS = 7
+TRANSITIONS_PER_ROTATION = 4  # an upper bound: the task and its three retries
+
+
 def data_store_line_items(inputs: Inputs, prices: Prices) -> tuple[LineItem, ...]:
     """The base stack's stores, shared by its sites: Aurora capacity while active (the average ACUs the
-    user gives) and while idle (min_acu; 0 = paused, nothing billed), storage and I/O; the table's
-    requests (per site request) and storage with point-in-time recovery; the bucket's storage and
-    requests. Backups within the cluster's own size are free (not a line)."""
+    user gives) and while idle (min_acu; 0 = paused, nothing billed), storage and I/O, and each site's
+    new deployment after a password rotation; the table's requests (per site request) and storage
+    (the first 25 GB always free) with point-in-time recovery; the bucket's storage and requests.
+    Backups within the cluster's own size are free (not a line).
+
+    Where each price comes from, and which of them the stored AWS pages show (the price tables of the
+    Aurora, DynamoDB and S3 pricing pages are drawn by script, so their stored copies have no numbers):
+    prices/us-east-1.json, "sources"."""
     use, hours, days = inputs.data_use, prices.hours_per_month, prices.hours_per_month / 24
     requests = inputs.requests_per_month * inputs.sites
     items: list[LineItem] = []
@@ -304,6 +319,7 @@ def data_store_line_items(inputs: Inputs, prices: Prices) -> tuple[LineItem, ...
             ),
             priced("Aurora storage", use.database_storage_gb, "GB-month", aurora["storage_gb_month"]),
             priced("Aurora I/O", use.database_io_millions, "M requests", aurora["io_per_million"]),
+            new_deployments_after_rotation(inputs, prices),
         ]
     if inputs.table:
         dynamodb = prices.table["dynamodb_on_demand"]
@@ -321,6 +337,13 @@ def data_store_line_items(inputs: Inputs, prices: Prices) -> tuple[LineItem, ...
                 dynamodb["read_per_million"],
             ),
             priced("DynamoDB storage", use.table_gb, "GB-month", dynamodb["storage_gb_month"]),
+            # Per account and region, shared with its other tables; it does not expire.
+            priced(
+                f"DynamoDB storage, always free (first {dynamodb['free_storage_gb_month']:g} GB)",
+                min(use.table_gb, dynamodb["free_storage_gb_month"]),
+                "GB-month",
+                -dynamodb["storage_gb_month"],
+            ),
             priced("DynamoDB point-in-time recovery", use.table_gb, "GB-month", dynamodb["pitr_gb_month"]),
         ]
     if inputs.uploads:
@@ -341,6 +364,17 @@ def data_store_line_items(inputs: Inputs, prices: Prices) -> tuple[LineItem, ...
             ),
         ]
     return tuple(items)
+
+
+def new_deployments_after_rotation(inputs: Inputs, prices: Prices) -> LineItem:
+    """Every site's state machine runs once a rotation; only transitions beyond Step Functions' free
+    4,000 a month (per account, never expiring) are billed."""
+    sfn = prices.table["step_functions_standard"]
+    transitions = inputs.sites * prices.hours_per_month / 24 / ROTATION_DAYS * TRANSITIONS_PER_ROTATION
+    per_transition = sfn["transition_per_1000"] / 1000
+    billed = max(0.0, transitions - sfn["free_transitions_month"]) * per_transition
+    name = "Step Functions: new deployment after a password rotation (4,000 transitions free)"
+    return LineItem(name, transitions, "transition", per_transition, billed)
 
 
 def database_at_max(inputs: Inputs, prices: Prices) -> float:

@@ -108,7 +108,8 @@ def cost_command(
     console.out.print(
         f"Prices: {prices.region}, read {prices.read_on} ({len(prices.sources)} AWS pricing pages, "
         "fargate_deploy/prices/); assumptions in docs/costs.md. "
-        "Taxes, data transfer out of the load balancer and free tiers other than CloudFront's excluded."
+        "Taxes, data transfer out of the load balancer and free tiers other than CloudFront's, DynamoDB's"
+        " storage and Step Functions' excluded."
     )
 
 

@@ -93,3 +93,28 @@ def test_the_cost_command_refuses_a_bad_mix(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["cost", "--database", "postgres", "--db-active-hours", "30"]) == 2
     assert "--db-active-hours" in capsys.readouterr().err
+
+
+def test_the_tables_first_25_gb_are_always_free():
+    # "The first 25 GB consumed per month is free, and prices start from $0.25 per GB-month
+    # thereafter" (https://aws.amazon.com/dynamodb/pricing/; prices/us-east-1.json says how read).
+    small = lines(table=True, data_use=DataUse(table_gb=1.0))
+    free = small["DynamoDB storage, always free (first 25 GB)"]
+    assert small["DynamoDB storage"].monthly + free.monthly == pytest.approx(0)
+    large = lines(table=True, data_use=DataUse(table_gb=40.0))
+    billed = large["DynamoDB storage"].monthly + large["DynamoDB storage, always free (first 25 GB)"].monthly
+    assert billed == pytest.approx(15 * 0.25)
+    assert large["DynamoDB point-in-time recovery"].monthly == pytest.approx(40 * 0.20)  # no free part
+
+
+STEP_FUNCTIONS = "Step Functions: new deployment after a password rotation (4,000 transitions free)"
+
+
+def test_the_new_deployment_after_each_password_rotation_is_free_until_4000_transitions():
+    # One run per site every 7 days, at most 4 transitions a run (the task and its 3 retries).
+    one = lines(database="postgres")[STEP_FUNCTIONS]
+    assert one.quantity == pytest.approx(HOURS / 24 / 7 * 4)  # about 17 a month
+    assert one.monthly == 0
+    assert STEP_FUNCTIONS not in lines(table=True)  # only with a database
+    many = lines(database="postgres", sites=300)[STEP_FUNCTIONS]
+    assert many.monthly == pytest.approx((300 * HOURS / 24 / 7 * 4 - 4000) * 0.025 / 1000)
