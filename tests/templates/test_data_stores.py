@@ -22,10 +22,14 @@ DATA_RESOURCES = {
 }  # fmt: skip
 DATA_OUTPUTS = {"DatabaseClusterId", "DatabaseSecretArn", "DatabaseHost", "DatabasePort", "DatabaseName"}
 DATA_OUTPUTS |= {"TableName", "UploadsBucket"}
-# Aurora PostgreSQL versions whose ServerlessV2FeaturesSupport has MinCapacity 0 start at 13.15, 14.12,
-# 15.7 and 16.3; every 17 has it (Aurora User Guide, "Aurora Serverless v2 capacity",
-# https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2-auto-pause.html).
-FIRST_WITH_AUTO_PAUSE = {13: (13, 15), 14: (14, 12), 15: (15, 7), 16: (16, 3), 17: (17, 0)}
+# The first Aurora PostgreSQL versions with auto-pause (MinCapacity 0 in their ServerlessV2FeaturesSupport),
+# as AWS's launch post names them: 16.3, 15.7, 14.12 and 13.15 "or higher" (AWS Database Blog,
+# "Introducing scaling to 0 capacity with Amazon Aurora Serverless v2"; the User Guide's auto-pause page,
+# https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2-auto-pause.html,
+# points to a per-version table that the copy we could read does not hold). The 17 line came later and
+# no page we could read lists it: a 17 passes here only as later than all of them, which is an
+# inference, not AWS's word; the template says what then fails loudly and the taskcat test that checks.
+FIRST_WITH_AUTO_PAUSE = {13: (13, 15), 14: (14, 12), 15: (15, 7), 16: (16, 3)}
 
 
 def web_container(rendered):
@@ -104,7 +108,10 @@ def test_the_engine_version_can_pause_at_zero_capacity(base_template):
         "EngineVersion"
     ]
     major, minor = (int(part) for part in version.split("."))
-    assert (major, minor) >= FIRST_WITH_AUTO_PAUSE[major]
+    if major in FIRST_WITH_AUTO_PAUSE:
+        assert (major, minor) >= FIRST_WITH_AUTO_PAUSE[major]
+    else:  # a later major line than the launch post knew (see FIRST_WITH_AUTO_PAUSE)
+        assert major > max(FIRST_WITH_AUTO_PAUSE)
 
 
 def test_a_minimum_of_zero_pauses_after_the_idle_time_and_a_higher_one_never_does(base_template):
