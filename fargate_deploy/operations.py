@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from . import stack_status
 from .errors import RefusedError
+from .invocation import command as cli_command
 from .stack_status import NextStep, meaning_of
 
 
@@ -83,24 +85,10 @@ class StatusReport:
         return asdict(self)
 
 
-def next_command_for(stack_name: str, status: str | None, missing_command: str) -> str | None:
-    """The command a person runs next for a stack in this state (None: nothing to do)."""
-    step = meaning_of(status).next_step
-    if status is None:
-        return missing_command
-    if step is NextStep.WAIT:
-        return "python3 deploy.py status  (an operation is in progress; run it again when it ends)"
-    if step in (NextStep.RECREATE, NextStep.CONTINUE_ROLLBACK, NextStep.RETRY_DELETE):
-        return "python3 deploy.py recover"
-    if status == "REVIEW_IN_PROGRESS":
-        return "python3 deploy.py recover"
-    return None
-
-
 def stack_state(name: str, stack: dict | None, missing_command: str) -> StackState:
     status = stack["StackStatus"] if stack else None
     summary = meaning_of(status).summary
-    return StackState(name, status, summary, next_command_for(name, status, missing_command))
+    return StackState(name, status, summary, stack_status.next_command(status, missing=missing_command))
 
 
 def running_image_tag(service_stack: dict | None, task_definition: dict | None = None) -> str | None:
@@ -298,7 +286,7 @@ def require_updatable(name: str, stack: dict, command: str) -> None:
     meaning = meaning_of(status)
     if meaning.next_step is NextStep.UPDATE:
         return
-    hint = next_command_for(name, status, "python3 deploy.py service") or "python3 deploy.py status"
+    hint = stack_status.next_command(status, missing=cli_command("service")) or cli_command("status")
     raise RefusedError(f"{command}: stack {name} {meaning.summary} ({status})", hint=hint)
 
 
@@ -468,21 +456,19 @@ UNEXECUTED = frozenset({"AVAILABLE", "UNAVAILABLE", "OBSOLETE"})
 
 
 def recovery_for(stack_name: str, stack: dict | None, change_sets: list[dict]) -> Recovery:
-    """What unsticks a stack: the one map (stack_status) decides, this only names the action."""
+    """What unsticks a stack: the one map (stack_status.recovery) decides, this only names the action;
+    a stable stack with change sets nobody executed gets them deleted."""
     if stack is None:
         return Recovery(stack_name, "none", "does not exist")
     status = stack["StackStatus"]
-    meaning = meaning_of(status)
-    if status == "REVIEW_IN_PROGRESS" or meaning.next_step in (NextStep.RECREATE, NextStep.RETRY_DELETE):
-        return Recovery(stack_name, "delete", f"{meaning.summary} ({status})")
-    if meaning.next_step is NextStep.CONTINUE_ROLLBACK:
-        return Recovery(stack_name, "continue-rollback", f"{meaning.summary} ({status})")
-    if meaning.busy:
-        return Recovery(stack_name, "wait", f"{meaning.summary} ({status})")
+    reason = f"{meaning_of(status).summary} ({status})"
+    action = stack_status.recovery(status)
+    if action is not stack_status.Recovery.NONE:
+        return Recovery(stack_name, action.value, reason)
     stale = [cs for cs in change_sets if cs.get("ExecutionStatus") in UNEXECUTED]
     if stale:
         return Recovery(stack_name, "delete-change-sets", f"{len(stale)} unexecuted change set(s)")
-    return Recovery(stack_name, "none", f"{meaning.summary} ({status})")
+    return Recovery(stack_name, "none", reason)
 
 
 # --- logs ---

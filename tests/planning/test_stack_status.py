@@ -1,8 +1,7 @@
 import botocore.session
 import pytest
 
-from fargate_deploy import deployer, operations, stack_status
-from fargate_deploy.errors import RefusedError
+from fargate_deploy import stack_status
 from fargate_deploy.stack_status import MEANINGS, NextStep, Recovery, meaning_of
 
 
@@ -153,22 +152,3 @@ def test_recovery(status, action):
 )
 def test_operation_finished(status, executed, finished):
     assert stack_status.operation_finished(status, executed_change_set=executed) is finished
-
-
-# Until the second wave switches every caller to the functions above, the two older maps must agree
-# with them on every status, so the switch changes no answer a user sees.
-@pytest.mark.parametrize("status", [None, *ALL_STATUSES])
-def test_the_one_map_answers_as_the_two_it_replaces(status):
-    stack = {"StackStatus": status} if status else None
-    old = operations.next_command_for("s", status, "python3 deploy.py resources")
-    assert stack_status.next_command(status, missing="python3 deploy.py resources") == old
-    assert stack_status.recovery(status).value == operations.recovery_for("s", stack, []).action
-    if status is None:
-        return
-    try:
-        deployer.refuse_for_status("s", status, "resources")
-        old_refusal = None
-    except RefusedError as error:
-        old_refusal = (error.message, error.hint)
-    new = stack_status.refusal("s", status, "resources")
-    assert (None if new is None else (new.message, new.hint)) == old_refusal
