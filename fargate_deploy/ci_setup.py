@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import ci
-from .deployer import Deployer, StackResult
 from .errors import RefusedError
 from .invocation import command
 from .operations import parameters_of
+from .workflows.parts import Parts
+from .workflows.stacks import StackResult, apply, base_outputs
 
 # owner/name in the remote URLs git shows for GitHub: https://, ssh:// and scp-like git@host:path.
 _GITHUB_REMOTE = re.compile(
@@ -43,9 +44,9 @@ class CiResult:
     variables: dict[str, str]  # repository variable → value, for the user to set
 
 
-def set_up_ci(deployer: Deployer, options: CiOptions) -> CiResult:
+def set_up_ci(parts: Parts, options: CiOptions) -> CiResult:
     """Check the workflow file can be written, create or update the CI stack, write the workflow."""
-    settings, aws = deployer.settings, deployer.aws
+    settings, aws = parts.settings, parts.aws
     if settings.cloudformation_role_arn:
         # The CloudFormation role manages <app>-<environment>-* only; the CI stack is made by you.
         raise RefusedError(
@@ -64,12 +65,12 @@ def set_up_ci(deployer: Deployer, options: CiOptions) -> CiResult:
             "nothing was changed",
             hint=f"keep your copy and compare, or overwrite it: {command('ci', '--force')}",
         )
-    base_outputs = deployer.base_outputs("ci")
+    outputs = base_outputs(aws, settings, "ci")
     name = ci.stack_name(settings)
     stack = aws.describe_stack(name)
     provider = ci.oidc_provider_parameter(parameters_of(stack) if stack else None, aws.oidc_provider_arns())
-    parameters = ci.role_stack_parameters(settings, options.github, base_outputs, provider)
-    result = deployer.apply(name, ci.TEMPLATE, parameters, yes=options.yes, command="ci")
+    parameters = ci.role_stack_parameters(settings, options.github, outputs, provider)
+    result = apply(parts, name, ci.TEMPLATE, parameters, yes=options.yes, command_name="ci")
     roles = ci.Roles.from_outputs(result.outputs)
     if action != "unchanged":
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,21 +12,23 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from . import console, edge
+from . import edge
 from .errors import AwsError, ConfigError, RefusedError
 from .invocation import command
+from .operations import outputs_of, parameters_of
 from .waiting import Pace
+from .workflows import stacks
 
 if TYPE_CHECKING:
     from .aws import Aws
     from .changeset import ChangeSetSummary
-    from .deployer import Deployer
+    from .workflows.parts import Parts
 
 
-def hosted_zone(deployer: Deployer, base_outputs: dict[str, str]) -> str:
+def hosted_zone(parts: Parts, base_outputs: dict[str, str]) -> str:
     """The zone the edge certificate is validated in: the settings' zone, or the one the base stack
     made (phase 1 of `resources` has run by the time the edge stack is planned)."""
-    zone = deployer.settings.hosted_zone_id or base_outputs.get("HostedZoneId", "")
+    zone = parts.settings.hosted_zone_id or base_outputs.get("HostedZoneId", "")
     if not zone:
         raise RefusedError(
             "resources: the edge stack's certificate needs the hosted zone, and the base stack has none yet",
@@ -40,40 +42,40 @@ def cloudfront_prefix_list_id(aws: Aws) -> str:
     return edge.prefix_list_id(aws.managed_prefix_lists(edge.CLOUDFRONT_PREFIX_LIST))
 
 
-def plan_before_base(deployer: Deployer, base_outputs: dict[str, str]) -> edge.EdgePlan | None:
+def plan_before_base(parts: Parts, base_outputs: dict[str, str]) -> edge.EdgePlan | None:
     """The edge stack the base stack needs first (CloudFront's us-east-1 pieces), or None."""
-    s = deployer.settings
+    s = parts.settings
     if not s.cdn:
         return None
-    return edge.edge_plan(s, deployer.aws.region or "", hosted_zone_id=hosted_zone(deployer, base_outputs))
+    return edge.edge_plan(s, parts.aws.region or "", hosted_zone_id=hosted_zone(parts, base_outputs))
 
 
-def plan_after_base(deployer: Deployer, base_outputs: dict[str, str]) -> edge.EdgePlan | None:
+def plan_after_base(parts: Parts, base_outputs: dict[str, str]) -> edge.EdgePlan | None:
     """The edge stack that needs the base stack's load balancer (a REGIONAL web ACL), or None."""
-    s = deployer.settings
+    s = parts.settings
     if s.cdn or not s.waf:
         return None
     return edge.edge_plan(
         s,
-        deployer.aws.region or "",
-        hosted_zone_id=hosted_zone(deployer, base_outputs),
+        parts.aws.region or "",
+        hosted_zone_id=hosted_zone(parts, base_outputs),
         load_balancer_arn=base_outputs.get("LoadBalancerArn", ""),
     )
 
 
-def apply(deployer: Deployer, plan: edge.EdgePlan, *, yes: bool) -> dict[str, str]:
+def apply(parts: Parts, plan: edge.EdgePlan, *, yes: bool) -> dict[str, str]:
     """Create or update the edge stack in its region; its outputs once its certificate is issued."""
-    regional = deployer.in_region(plan.region)
-    console.info(f"Stack {plan.stack_name}: the edge, in {plan.region}")
-    result = regional.apply(
-        plan.stack_name, edge.EDGE_TEMPLATE, plan.parameters, yes=yes, command="resources"
+    regional = parts.in_region(plan.region)
+    parts.reporter.note(f"Stack {plan.stack_name}: the edge, in {plan.region}")
+    result = stacks.apply(
+        regional, plan.stack_name, edge.EDGE_TEMPLATE, plan.parameters, yes=yes, command_name="resources"
     )
     if plan.parameters["EnableCertificate"] == "true":
         wait_for_certificate(regional, result.outputs.get("CertificateArn", ""))
     return result.outputs
 
 
-def wait_for_certificate(deployer: Deployer, arn: str) -> None:
+def wait_for_certificate(parts: Parts, arn: str) -> None:
     """CloudFront refuses a certificate ACM has not issued. CloudFormation finishes a certificate
     that names its hosted zone once ACM has validated it
     (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-certificatemanager-certificate.html),
@@ -81,9 +83,9 @@ def wait_for_certificate(deployer: Deployer, arn: str) -> None:
     (https://docs.aws.amazon.com/acm/latest/userguide/dns-validation.html), bounded."""
     if not arn:
         raise AwsError("resources: the edge stack has no CertificateArn output", hint=command("resources"))
-    timing = deployer.timing
-    waited = deployer.aws.wait_for_certificate(
-        arn, pace=Pace(timing.certificate_poll, timing.certificate_timeout)
+    timing = parts.timing
+    waited = parts.aws.wait_for_certificate(
+        arn, pace=Pace(timing.certificate_poll, timing.certificate_timeout), reporter=parts.reporter
     )
     if not waited.succeeded:
         status = waited.response.get("Certificate", {}).get("Status") or waited.error_code
@@ -92,57 +94,53 @@ def wait_for_certificate(deployer: Deployer, arn: str) -> None:
             hint="check its validation record in the hosted zone (aws acm describe-certificate "
             f"--certificate-arn {arn} --region {edge.CLOUDFRONT_REGION}), then run: " + command("resources"),
         )
-    console.info(f"Certificate {arn}: issued")
+    parts.reporter.note(f"Certificate {arn}: issued")
 
 
-def base_parameters(deployer: Deployer, edge_outputs: dict[str, str]) -> dict[str, str]:
+def base_parameters(parts: Parts, edge_outputs: dict[str, str]) -> dict[str, str]:
     """The base stack's edge block: the edge stack's outputs and this region's CloudFront list."""
-    s, aws = deployer.settings, deployer.aws
+    s, aws = parts.settings, parts.aws
     prefix_list = cloudfront_prefix_list_id(aws) if s.cdn else ""
     return edge.base_parameters(s, aws.region or "", prefix_list_id=prefix_list, edge_outputs=edge_outputs)
 
 
-def planned_base_parameters(
-    deployer: Deployer, plan: edge.EdgePlan | None, base: dict | None
-) -> dict[str, str]:
+def planned_base_parameters(parts: Parts, plan: edge.EdgePlan | None, base: dict | None) -> dict[str, str]:
     """The base stack's edge block for `plan`, from the edge stack as it is now. An edge stack not yet
     created has no outputs to give: the base stack is then planned with the edge block it has (none
     for a new stack), and a line says CloudFront follows once `resources` has made the edge stack."""
     outputs: dict[str, str] = {}
     if plan:
-        stack = deployer.in_region(plan.region).aws.describe_stack(plan.stack_name)
-        outputs = {o["OutputKey"]: o["OutputValue"] for o in (stack or {}).get("Outputs", [])}
+        outputs = outputs_of(parts.in_region(plan.region).aws.describe_stack(plan.stack_name))
     try:
-        return base_parameters(deployer, outputs)
+        return base_parameters(parts, outputs)
     except ConfigError:
-        name = plan.stack_name if plan else edge.edge_stack_name(deployer.settings)
-        console.info(
-            f"Stack {deployer.settings.base_stack_name}: CloudFront is planned once the edge stack {name} "
-            "exists (python3 deploy.py resources creates it first)"
+        name = plan.stack_name if plan else edge.edge_stack_name(parts.settings)
+        parts.reporter.note(
+            f"Stack {parts.settings.base_stack_name}: CloudFront is planned once the edge stack {name} "
+            f"exists ({command('resources')} creates it first)"
         )
-        current = {p["ParameterKey"]: p.get("ParameterValue", "") for p in (base or {}).get("Parameters", [])}
+        current = parameters_of(base)
         return {key: current.get(key, value) for key, value in edge.BASE_WITHOUT_CDN.items()}
 
 
-def before_base(deployer: Deployer, base_outputs: dict[str, str], *, yes: bool) -> dict[str, str]:
+def before_base(parts: Parts, base_outputs: dict[str, str], *, yes: bool) -> dict[str, str]:
     """Apply the edge stack the base stack needs first; the base stack's edge parameters."""
-    plan = plan_before_base(deployer, base_outputs)
-    outputs = apply(deployer, plan, yes=yes) if plan else {}
-    return base_parameters(deployer, outputs)
+    plan = plan_before_base(parts, base_outputs)
+    outputs = apply(parts, plan, yes=yes) if plan else {}
+    return base_parameters(parts, outputs)
 
 
-def after_base(deployer: Deployer, base_outputs: dict[str, str], *, yes: bool) -> None:
-    plan = plan_after_base(deployer, base_outputs)
+def after_base(parts: Parts, base_outputs: dict[str, str], *, yes: bool) -> None:
+    plan = plan_after_base(parts, base_outputs)
     if plan:
-        apply(deployer, plan, yes=yes)
+        apply(parts, plan, yes=yes)
 
 
-def plan_change_set(deployer: Deployer, plan: edge.EdgePlan) -> ChangeSetSummary:
+def plan_change_set(parts: Parts, plan: edge.EdgePlan) -> ChangeSetSummary:
     """The edge stack's change set, computed in its region, shown and deleted: `plan` executes nothing."""
-    regional = deployer.in_region(plan.region)
-    summary, _ = regional.create_change_set(plan.stack_name, edge.EDGE_TEMPLATE, plan.parameters, "resources")
-    regional._show_and_drop(summary)
-    return summary
+    return stacks.plan_change_set(
+        parts.in_region(plan.region), plan.stack_name, edge.EDGE_TEMPLATE, plan.parameters, "resources"
+    )
 
 
 def existing(aws: Aws, settings: object) -> list[tuple[str, dict]]:

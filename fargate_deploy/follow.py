@@ -43,14 +43,16 @@ class StackOutcome:
     status_reason: str  # the stack's own StackStatusReason
     elapsed: float
     began_at: datetime.datetime | None = None  # the operation's first event, on AWS's clock
+    rollback_reasons: tuple[str, ...] = ()  # the stack's own ROLLBACK_IN_PROGRESS reasons
 
     @property
     def succeeded(self) -> bool:
         return self.meaning.succeeded is True
 
     def reasons(self) -> list[str]:
-        """Why it failed, in CloudFormation's words: the failed resources, else the stack's reason."""
-        lines = [failure.line() for failure in self.failures]
+        """Why it failed, in CloudFormation's words: the failed resources, else why the stack rolled
+        back (when no resource failed, e.g. an export in use), else the stack's status reason."""
+        lines = [failure.line() for failure in self.failures] or list(self.rollback_reasons)
         return lines or ([self.status_reason] if self.status_reason else [])
 
     def failure(self, command: str, extra: list[str] | None = None) -> DeploymentFailed:
@@ -88,6 +90,7 @@ class StackWatch:
         self.started = aws.clock()
         self.events: list[dict] = []
         self.failures: list[FailedResource] = []
+        self.rollback_reasons: list[str] = []
         self.last_event = since_event_id
         described = aws.describe_stack(stack_name)
         self.exists = described is not None
@@ -112,6 +115,9 @@ class StackWatch:
             if failure is not None and failure not in self.failures:
                 self.failures.append(failure)
                 self.reporter.problem(failure.line())
+            reason = stack_events.rollback_reason(event)
+            if reason and reason not in self.rollback_reasons:
+                self.rollback_reasons.append(reason)
             self.events.append(event)
         if new:
             self.last_event = new[-1]["EventId"]
@@ -131,6 +137,7 @@ class StackWatch:
             status_reason=self.reason,
             elapsed=self.aws.clock() - self.started,
             began_at=self.began_at,
+            rollback_reasons=tuple(self.rollback_reasons),
         )
         self.reporter.finish(
             self.task,

@@ -1,6 +1,6 @@
 """ECS rollout state and failure reasons from describe_services / describe_tasks responses. Pure.
 
-The watcher (deployer.py) polls; this module only reads the dicts and says where the rollout is and,
+The watcher (workflows/deploy.py) polls; this module only reads the dicts and says where the rollout is and,
 when it failed, why — in the words ECS used.
 """
 
@@ -10,7 +10,6 @@ import enum
 from dataclasses import dataclass
 
 from .service_deployment import stopped_task_reasons
-from .stack_events import is_eventual_consistency_check
 
 # Service events worth showing a user when a rollout goes wrong.
 RELEVANT_EVENT_WORDS = (
@@ -135,7 +134,3 @@ def relevant_events(service: dict, since: object = None, limit: int = 8) -> list
         if len(lines) >= limit:
             break
     return lines
-
-
-def is_eventual_consistency_event(reason: str | None) -> bool:
-    return is_eventual_consistency_check({"ResourceStatusReason": reason})

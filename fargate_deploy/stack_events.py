@@ -66,6 +66,15 @@ def failure_of(event: dict) -> FailedResource | None:
     )
 
 
+def rollback_reason(event: dict) -> str | None:
+    """Why the stack began to roll back, from its own ROLLBACK_IN_PROGRESS event: when no resource
+    failed, this is the only place CloudFormation says it, e.g. "Export <name> cannot be updated as it
+    is in use by <stack>" (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-importvalue.html)."""
+    if is_stack_event(event) and event.get("ResourceStatus", "").endswith("ROLLBACK_IN_PROGRESS"):
+        return event.get("ResourceStatusReason") or None
+    return None
+
+
 def failed_resources(events: Iterable[dict]) -> tuple[FailedResource, ...]:
     """Every distinct failure in the events (oldest first): the first is usually the cause."""
     found: list[FailedResource] = []

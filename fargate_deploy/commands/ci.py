@@ -7,11 +7,13 @@ from pathlib import Path
 
 import click
 
-from .. import ci, console
+from .. import ci
 from ..ci_setup import CiOptions, github_repository, set_up_ci
 from ..errors import ConfigError
 from ..invocation import REPO
-from .deploy import settings_options, yes_option
+from ..workflows.parts import Parts
+from .deploy import yes_option
+from .options import with_parts
 
 
 def origin_repository(root: Path) -> str | None:
@@ -43,8 +45,10 @@ def origin_repository(root: Path) -> str | None:
 )
 @click.option("--force", is_flag=True, help=f"Overwrite {ci.WORKFLOW_PATH} even if it was changed.")
 @yes_option
-@settings_options
-def ci_command(deployer, repository, branch, github_environment, no_pull_request_plans, force, yes) -> None:
+@with_parts()
+def ci_command(
+    parts: Parts, repository, branch, github_environment, no_pull_request_plans, force, yes
+) -> None:
     """Create or update the CI roles (GitHub OIDC) and write the GitHub Actions workflow."""
     repository = repository or origin_repository(REPO)
     if not repository:
@@ -54,29 +58,24 @@ def ci_command(deployer, repository, branch, github_environment, no_pull_request
         )
     github = ci.GitHub(repository, branch, github_environment, not no_pull_request_plans)
     options = CiOptions(github, REPO / ci.WORKFLOW_PATH, yes=yes, force=force)
-    result = set_up_ci(deployer, options)
+    result = set_up_ci(parts, options)
     said = {"create": "Wrote", "update": "Updated", "unchanged": "Unchanged:"}[result.workflow_action]
     shown = (
         result.workflow_path.relative_to(REPO)
         if result.workflow_path.is_relative_to(REPO)
         else result.workflow_path
     )
-    console.out.print(
-        f"Stack {result.stack.stack_name}: {'done' if result.stack.changed else 'no changes'}", markup=False
-    )
     plans = "test, check and plan" if github.pull_request_plans else "test and check"
-    console.out.print(
-        f"{said} {shown}: pull requests {plans}; pushes to {branch} also deploy (up).", markup=False
-    )
-    console.out.print(
+    commit = f"git add -f deploy.toml {shown} && git commit -m 'Deploy from GitHub Actions' && git push"
+    lines = [
+        f"Stack {result.stack.stack_name}: {'done' if result.stack.changed else 'no changes'}",
+        f"{said} {shown}: pull requests {plans}; pushes to {branch} also deploy (up).",
         f"Next: set these repository variables of {repository} (Settings → Secrets and variables → "
         "Actions → Variables), for example with GitHub's CLI:",
-        markup=False,
-    )
-    for name, value in result.variables.items():
-        console.out.print(f"  {ci.set_variable_command(repository, name, value)}", markup=False)
-    commit = f"git add -f deploy.toml {shown} && git commit -m 'Deploy from GitHub Actions' && git push"
-    console.out.print(f"Then commit and push: {commit}", markup=False)
+        *(f"  {ci.set_variable_command(repository, *item)}" for item in result.variables.items()),
+        f"Then commit and push: {commit}",
+    ]
+    parts.reporter.result(result, lines)
 
 
 COMMANDS: list[click.Command] = [ci_command]

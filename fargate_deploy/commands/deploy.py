@@ -1,12 +1,15 @@
-"""deploy.py resources | push | service | up | plan — presentation only; the work is in deployer.py."""
+"""deploy.py resources | push | service | up | plan — parse, run the workflow, render its result.
+
+The work is in workflows/deploy.py (and workflows/stacks.py for change sets)."""
 
 from __future__ import annotations
 
 import click
 
-from .. import console, images
-from ..tradeoffs import tradeoffs
-from .options import settings_options
+from .. import images
+from ..workflows import deploy as workflows
+from ..workflows.parts import Parts
+from .options import with_parts
 
 yes_option = click.option("--yes", "-y", is_flag=True, help="Execute change sets without asking.")
 
@@ -22,57 +25,78 @@ tag_option = click.option(
 dirty_option = click.option("--allow-dirty", is_flag=True, help="Push from an uncommitted work tree.")
 
 
+def stack_line(result: workflows.StackResult) -> str:
+    return f"Stack {result.stack_name}: {'done' if result.changed else 'no changes'}"
+
+
+def service_line(result: workflows.ServiceResult) -> str:
+    return f"{result.url} runs image {result.image_tag}"
+
+
 @click.command()
 @yes_option
-@settings_options
-def resources(deployer, yes: bool) -> None:
+@with_parts(reports=True)
+def resources(parts: Parts, yes: bool) -> None:
     """Create or update the base stack (zone, network, load balancer, registry, cluster)."""
-    result = deployer.resources(yes=yes)
-    console.out.print(f"Stack {result.stack_name}: {'done' if result.changed else 'no changes'}")
+    result = workflows.resources(parts, yes=yes)
+    parts.reporter.result(result, [stack_line(result)])
 
 
 @click.command()
 @tag_option
 @dirty_option
-@settings_options
-def push(deployer, tag: str | None, allow_dirty: bool) -> None:
+@with_parts(reports=True)
+def push(parts: Parts, tag: str | None, allow_dirty: bool) -> None:
     """Build the site image for the task's architecture and push it to ECR."""
-    console.out.print(deployer.push(tag=tag, allow_dirty=allow_dirty))
+    result = workflows.push(parts, tag=tag, allow_dirty=allow_dirty)
+    parts.reporter.result(result, [result.image_tag])
 
 
 @click.command()
 @tag_option
 @yes_option
-@settings_options
-def service(deployer, tag: str | None, yes: bool) -> None:
+@with_parts(reports=True)
+def service(parts: Parts, tag: str | None, yes: bool) -> None:
     """Create or update the service stack with an image tag, then follow the ECS rollout."""
-    result = deployer.deploy_service(tag, yes=yes)
-    console.out.print(f"{result.url} runs image {result.image_tag}")
+    result = workflows.service(parts, tag=tag, yes=yes)
+    parts.reporter.result(result, [service_line(result)])
+
+
+def up_line(result: workflows.UpResult) -> str:
+    return (
+        f"Done: {result.service.url} runs image {result.service.image_tag} "
+        f"(base stack {'changed' if result.base.changed else 'unchanged'}, "
+        f"service stack {'changed' if result.service.stack.changed else 'unchanged'})"
+    )
 
 
 @click.command()
 @tag_option
 @dirty_option
 @yes_option
-@settings_options
-def up(deployer, tag: str | None, allow_dirty: bool, yes: bool) -> None:
+@with_parts(reports=True)
+def up(parts: Parts, tag: str | None, allow_dirty: bool, yes: bool) -> None:
     """resources → push → service in one go, with one summary at the end."""
-    deployer.up(tag=tag, allow_dirty=allow_dirty, yes=yes)
+    result = workflows.up(parts, tag=tag, allow_dirty=allow_dirty, yes=yes)
+    parts.reporter.result(result, [up_line(result)])
 
 
 @click.command()
-@settings_options
-def plan(deployer) -> None:
+@with_parts(reports=True)
+def plan(parts: Parts) -> None:
     """Show what resources and service would change (change sets, deleted afterwards)."""
-    deployer.plan()
-    if deployer.settings.release_command:  # issue 13: what `service` and `up` run before the update
-        console.out.print(
-            f"release: {deployer.settings.release_command!r} runs as a one-off task on the new image "
-            "before the service is updated; if it fails, nothing else changes",
-            markup=False,
+    result = workflows.plan(parts)
+    parts.reporter.result(result, plan_lines(parts.settings, result))
+
+
+def plan_lines(settings, result: workflows.PlanResult) -> list[str]:
+    lines = []
+    if settings.release_command:  # issue 13: what `service` and `up` run before the update
+        lines.append(
+            f"release: {settings.release_command!r} runs as a one-off task on the new image "
+            "before the service is updated; if it fails, nothing else changes"
         )
-    for notice in tradeoffs(deployer.settings):  # what a setting gives up besides money
-        console.out.print(f"note: {notice}", markup=False)
+    return lines + [f"note: {notice}" for notice in result.notes]
 
 
 COMMANDS: list[click.Command] = [resources, push, service, up, plan]

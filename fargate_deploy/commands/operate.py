@@ -70,7 +70,7 @@ def logs(parts: Parts, follow: bool, since: str, text: str | None) -> None:
 )
 @yes_option
 @no_wait_option
-@with_parts()  # --json once the service workflow reports through the reporter (the diff is on stdout)
+@with_parts(reports=True)
 def rollback(parts: Parts, tag: str | None, yes: bool, no_wait: bool) -> None:
     """Redeploy the previous (or given) image tag through the service stack, watching the rollout."""
     result = workflows.rollback(parts, tag=tag, yes=yes, no_wait=no_wait)

@@ -22,10 +22,9 @@ from typing import Any
 
 import click
 
-from ..deployer import Deployer
 from ..reporter import Reporter, make_reporter
 from ..settings import load_settings
-from ..workflows.parts import Parts, create_parts
+from ..workflows.parts import create_parts
 
 SETTINGS_KEYS = ("environment", "site", "region", "profile")
 
@@ -87,14 +86,3 @@ def with_parts(*, reports: bool = False, announce: bool = True) -> Callable[[Cal
         return wrapped
 
     return decorate
-
-
-def settings_options(command: Callable) -> Callable:
-    """For the commands not yet written as workflows: `with_parts`, then the Deployer over the parts."""
-
-    @with_parts()
-    @functools.wraps(command)
-    def wrapper(parts: Parts, **kwargs: Any) -> Any:
-        return command(Deployer.from_parts(parts), **kwargs)
-
-    return wrapper

@@ -17,9 +17,9 @@ from .. import console, secret_store
 from .. import restart as restarting
 from ..errors import RefusedError
 from ..invocation import command
-from ..reporter import make_reporter
 from ..running_site import running_site
-from .options import settings_options
+from ..workflows.parts import Parts
+from .options import with_parts
 
 # Whatever follows NAME is refused before anything is read: `secret set NAME VALUE`, `--value=…`.
 TAKES_NO_VALUE = {"ignore_unknown_options": True, "allow_extra_args": True}
@@ -58,16 +58,16 @@ def read_value(name: str, interactive: bool) -> str:
 @click.option(
     "--restart", is_flag=True, help="Then replace the site's tasks, so they read it now (as `restart`)."
 )
-@settings_options
-def set_command(deployer, name: str, restart: bool) -> int:
+@with_parts()
+def set_command(parts: Parts, name: str, restart: bool) -> int:
     """Store NAME for this site (from a hidden prompt, or stdin); a new value is a new version."""
     _refuse_a_value_on_the_command_line(name)
-    secret_store.check_name_for_site(deployer.settings, name)
+    secret_store.check_name_for_site(parts.settings, name)
     doing = "secret set --restart"
     # Before the value is read or stored: a restart that cannot happen is refused with nothing changed.
-    site = running_site(deployer.aws, deployer.settings, doing) if restart else None
-    value = read_value(name, deployer.interactive)
-    change = secret_store.set_secret(deployer.aws, deployer.settings, name, value)
+    site = running_site(parts.aws, parts.settings, doing) if restart else None
+    value = read_value(name, parts.interactive)
+    change = secret_store.set_secret(parts.aws, parts.settings, name, value)
     console.out.print(
         f"Secret {change.name}: version {change.version} stored in {escape(change.parameter)} "
         f"(parameter version {change.parameter_version})"
@@ -78,20 +78,18 @@ def set_command(deployer, name: str, restart: bool) -> int:
             f"by {command('restart')} or the next {command('service')}"
         )
         return 0
-    with make_reporter() as reporter:
-        result = restarting.restart(
-            deployer.aws, deployer.settings, reporter, restarting.pace(deployer.timing), doing, site
-        )
-        reporter.result(result.as_dict(), [result.outcome.summary()])
+    pace = restarting.pace(parts.timing)
+    result = restarting.restart(parts.aws, parts.settings, parts.reporter, pace, doing, site)
+    parts.reporter.result(result.as_dict(), [result.outcome.summary()])
     return result.exit_code
 
 
 @secret_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@settings_options
-def list_command(deployer, as_json: bool) -> None:
+@with_parts()
+def list_command(parts: Parts, as_json: bool) -> None:
     """Names, versions and when each was last changed (never a value)."""
-    listing = secret_store.list_secrets(deployer.aws, deployer.settings)
+    listing = secret_store.list_secrets(parts.aws, parts.settings)
     if as_json:
         console.out.print_json(
             json.dumps(
@@ -107,7 +105,7 @@ def list_command(deployer, as_json: bool) -> None:
         return
     if not listing.secrets:
         console.info(
-            f"No secrets for site {deployer.settings.site} ({escape(listing.parameter)}); "
+            f"No secrets for site {parts.settings.site} ({escape(listing.parameter)}); "
             f"add one with: {command('secret', 'set', 'NAME')}"
         )
         return
@@ -122,21 +120,21 @@ def list_command(deployer, as_json: bool) -> None:
 @secret_group.command("rm")
 @click.argument("name")
 @click.option("--yes", "-y", is_flag=True, help="Remove without asking.")
-@settings_options
-def rm_command(deployer, name: str, yes: bool) -> None:
+@with_parts()
+def rm_command(parts: Parts, name: str, yes: bool) -> None:
     """Remove NAME from this site's secrets (running tasks keep it until they are replaced)."""
     if not yes:
-        if not deployer.interactive:
+        if not parts.interactive:
             raise RefusedError(
                 f"secret rm: refusing to remove {name} without asking, and stdin is not a terminal; "
                 "nothing was changed",
                 hint=command("secret", "rm", name, "--yes"),
             )
         if not click.confirm(
-            f"Remove the secret {name} of site {deployer.settings.site}?", default=False, err=True
+            f"Remove the secret {name} of site {parts.settings.site}?", default=False, err=True
         ):
             raise RefusedError(f"secret rm: {name} was not removed")
-    change = secret_store.remove_secret(deployer.aws, deployer.settings, name)
+    change = secret_store.remove_secret(parts.aws, parts.settings, name)
     console.out.print(
         f"Secret {change.name}: removed from {escape(change.parameter)} "
         f"(parameter version {change.parameter_version})"

@@ -9,15 +9,16 @@ from rich.markup import escape
 
 from .. import console, sites
 from ..site_listing import list_sites
-from .deploy import settings_options
+from ..workflows.parts import Parts
+from .options import with_parts
 
 
 @click.command(name="sites")
 @click.option("--json", "as_json", is_flag=True, help="Print the sites as JSON.")
-@settings_options
-def sites_command(deployer, as_json: bool) -> None:
+@with_parts()
+def sites_command(parts: Parts, as_json: bool) -> None:
     """Every site on the base stack: stack, host names, rule priority, image, tasks and URL."""
-    report = list_sites(deployer.aws, deployer.settings)
+    report = list_sites(parts.aws, parts.settings)
     if as_json:
         console.out.print_json(json.dumps(report.as_dict()))
         return

@@ -13,7 +13,7 @@ from ..errors import AwsError, ConfigError, DeploymentFailed, RefusedError
 from ..invocation import command
 from ..stack_status import NextStep, meaning_of
 from ..waiting import Pace, poll
-from . import stacks
+from . import deploy, stacks
 from .parts import Parts
 
 # --- status ---
@@ -195,10 +195,8 @@ def rollback(parts: Parts, *, tag: str | None, yes: bool, no_wait: bool) -> Roll
     operations.require_updatable(name, stack, "rollback")
     target = operations.rollback_target(parts.aws.ecr_images(base_out["RepositoryName"]), running, tag)
     parts.reporter.note(f"Rolling back {name} to image {target}", image_tag=target)
-    from ..deployer import Deployer  # the service workflow, until it is a function of its own
-
     # No release command: the old image's migration tool would refuse a database newer than its code.
-    deployed = Deployer.from_parts(parts).deploy_service(target, yes=yes, release=False)
+    deployed = deploy.service(parts, tag=target, yes=yes, release=False)
     return RollbackResult(name, running, deployed.image_tag, deployed.url, deployed.stack.changed)
 
 

@@ -41,7 +41,7 @@ def workflow_at(tmp_path):
 
 def run_ci(settings, tmp_path, **options):
     options.setdefault("yes", True)
-    return set_up_ci(make_deployer(settings), CiOptions(GITHUB, workflow_at(tmp_path), **options))
+    return set_up_ci(make_deployer(settings).parts, CiOptions(GITHUB, workflow_at(tmp_path), **options))
 
 
 def ci_stack(settings) -> dict | None:

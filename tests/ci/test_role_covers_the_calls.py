@@ -69,7 +69,7 @@ NOT_RECORDED = {
     "cloudformation:TagResource": "cloudformation:CreateChangeSet",
     # resources' phase 1, when the base stack made the zone: the name servers to delegate to
     # (tests/deployer/test_two_phase.py). Not in the recorded `up`, whose zone exists already.
-    "route53:GetHostedZone": "Deployer.name_servers",
+    "route53:GetHostedZone": "workflows.deploy.name_servers",
     # status with database = "postgres" (issue 16): the cluster's state and its capacity now
     # (tests/operations/test_database_status.py); the recorded settings have no database.
     "rds:DescribeDBClusters": "status (database)",

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 import json
+import sys
+from typing import IO
 
 import boto3
 import pytest
@@ -13,8 +16,10 @@ from botocore.stub import Stubber
 import tests.templates.moto_secret  # noqa: F401  (registers the Secret model moto lacks)
 from fargate_deploy import images
 from fargate_deploy.aws import Aws
-from fargate_deploy.deployer import Deployer, Timing
+from fargate_deploy.reporter import PlainReporter
 from fargate_deploy.settings import load_settings
+from fargate_deploy.workflows import deploy, stacks
+from fargate_deploy.workflows.parts import Parts, Timing
 
 DOMAIN = "example.com"
 
@@ -83,11 +88,66 @@ def settings(tmp_path, zone_and_certificate):
     return dataclasses.replace(load_settings(file, env={}), hosted_zone_id=zone_id)
 
 
-def make_deployer(settings, **kwargs) -> Deployer:
-    aws = Aws(boto3.session.Session())
+class Kept(io.StringIO):
+    """What the reporter wrote, kept for the test and passed on to the stream the test captures (capsys)."""
+
+    def __init__(self, passed_on: IO[str]):
+        super().__init__()
+        self.passed_on = passed_on
+
+    def write(self, text: str) -> int:
+        self.passed_on.write(text)
+        return super().write(text)
+
+
+class Workflows:
+    """The deploy workflows over one set of parts, called as the commands call them (tests only):
+    `resources`, `push` (→ the tag), `deploy_service`, `plan` (→ the change sets), `up`."""
+
+    def __init__(self, parts: Parts, stderr: io.StringIO):
+        self.parts = parts
+        self.stderr = stderr  # what the plain reporter wrote
+
+    @property
+    def aws(self) -> Aws:
+        return self.parts.aws
+
+    def resources(self, *, yes: bool) -> stacks.StackResult:
+        return deploy.resources(self.parts, yes=yes)
+
+    def push(self, *, tag: str | None, allow_dirty: bool) -> str:
+        return deploy.push(self.parts, tag=tag, allow_dirty=allow_dirty).image_tag
+
+    def deploy_service(self, tag: str | None = None, *, yes: bool = True) -> deploy.ServiceResult:
+        return deploy.service(self.parts, tag=tag, yes=yes)
+
+    def plan(self):
+        return list(deploy.plan(self.parts).change_sets)
+
+    def up(self, *, tag: str | None, allow_dirty: bool, yes: bool) -> deploy.UpResult:
+        return deploy.up(self.parts, tag=tag, allow_dirty=allow_dirty, yes=yes)
+
+
+def make_deployer(settings, aws: Aws | None = None, **kwargs) -> Workflows:
+    """The workflows over moto (the `aws` fixture), a plain reporter (into the test's stdout/stderr, and
+    kept) and FAST timing, on a
+    clock that moves only when a workflow sleeps: no test waits for real. `aws`: one the test made
+    (e.g. with a Stubber on one client), on its own clock."""
     kwargs.setdefault("interactive", False)
     kwargs.setdefault("timing", FAST)
-    return Deployer(settings, aws, **kwargs)
+    clock = FakeClock()
+    aws = aws or Aws(boto3.session.Session(), sleep=clock.sleep, clock=clock)
+    out, err = Kept(sys.stdout), Kept(sys.stderr)
+    parts = Parts(
+        settings=settings,
+        aws=aws,
+        reporter=PlainReporter(stdout=out, stderr=err, clock=clock),
+        clock=aws.clock,
+        sleep=aws.sleep,
+        env={},
+        **kwargs,
+    )
+    return Workflows(parts, err)
 
 
 def put_image(repository: str, tag: str) -> None:
@@ -105,7 +165,7 @@ def put_image(repository: str, tag: str) -> None:
     )
 
 
-def up_deployer(settings, commits: list[str], ran: list[str] | None = None) -> Deployer:
+def up_deployer(settings, commits: list[str], ran: list[str] | None = None) -> Workflows:
     """A deployer for `up` against moto with docker faked: `docker push` puts the image's manifest
     into moto's ECR, as the real push would; each docker verb is appended to `ran`. The work tree is
     clean at commit `commits[-1]` (append one to commit)."""

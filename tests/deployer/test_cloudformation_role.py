@@ -9,6 +9,8 @@ import dataclasses
 
 import pytest
 
+from fargate_deploy.workflows import stacks
+
 from .conftest import make_deployer
 
 ROLE = "arn:aws:iam::123456789012:role/cloudformation-flaskcom-test"
@@ -27,7 +29,11 @@ def recorded_change_sets(deployer) -> list[dict]:
 def test_the_change_set_runs_as_the_configured_role(settings, role, expected):
     deployer = make_deployer(dataclasses.replace(settings, cloudformation_role_arn=role))
     calls = recorded_change_sets(deployer)
-    deployer.create_change_set(
-        settings.base_stack_name, "resources.yaml", settings.base_parameters(True), "resources"
+    stacks.create_change_set(
+        deployer.parts,
+        settings.base_stack_name,
+        "resources.yaml",
+        settings.base_parameters(True),
+        "resources",
     )
     assert [call.get("RoleARN") for call in calls] == [expected]

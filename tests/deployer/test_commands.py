@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import boto3
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from fargate_deploy.cli import main
 from fargate_deploy.tradeoffs import tradeoffs
 from tests.cli_output import after_target
+from tests.deployer.conftest import put_image
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
 
@@ -95,3 +97,27 @@ def test_plan_says_what_enable_exec_gives_up(aws, cli_settings, monkeypatch, cap
     notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note: ")]
     assert notes == [f"note: {tradeoffs(exec_on)[0]}"]
     assert "root filesystem is writable" in notes[0]
+
+
+def test_plan_resources_and_service_print_their_results_as_json(aws, cli_settings, capsys, monkeypatch):
+    """--json: the result alone on stdout (the change set and progress go to stderr as JSON lines)."""
+    assert main(["plan", "--json"]) == 0
+    planned = json.loads(capsys.readouterr().out)
+    assert [change_set["stack_name"] for change_set in planned["change_sets"]] == ["flaskcom-test"]
+    assert planned["change_sets"][0]["rows"][0]["symbol"] == "+"
+    assert planned["not_planned"] == [
+        "Stack flaskcom-test-www: planned after `python3 deploy.py resources` has run"
+    ]
+    assert main(["resources", "--yes", "--json"]) == 0
+    captured = capsys.readouterr()
+    base = json.loads(captured.out)
+    assert (base["stack_name"], base["changed"], base["created"]) == ("flaskcom-test", True, True)
+    assert base["outputs"]["RepositoryName"] == "flaskcom-test"
+    events = [json.loads(line) for line in captured.err.splitlines()]
+    assert {"note", "data", "finish"} <= {event["event"] for event in events}
+    put_image("flaskcom-test", "abc1234")
+    monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
+    assert main(["service", "--tag", "abc1234", "--yes", "--json"]) == 0
+    deployed = json.loads(capsys.readouterr().out)
+    assert (deployed["image_tag"], deployed["url"]) == ("abc1234", "https://example.com")
+    assert deployed["stack"]["created"] and deployed["rollout"]["phase"] == "completed"

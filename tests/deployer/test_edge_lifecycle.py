@@ -18,10 +18,9 @@ from moto import settings as moto_settings
 
 from fargate_deploy import edge
 from fargate_deploy.aws import Aws
-from fargate_deploy.deployer import Deployer
 from fargate_deploy.waiting import WaitTimedOut
 
-from .conftest import DOMAIN, FAST, FakeClock, put_image
+from .conftest import DOMAIN, FAST, FakeClock, Workflows, make_deployer, put_image
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
 
@@ -48,10 +47,10 @@ def eu_settings(aws, monkeypatch, settings):
     )
 
 
-def deployer_for(settings, **kwargs) -> Deployer:
-    kwargs.setdefault("interactive", False)
+def deployer_for(settings, **kwargs) -> Workflows:
+    """On the real clock: moto's ACM issues the certificate after real seconds."""
     kwargs.setdefault("timing", EDGE_TIMING)
-    return Deployer(settings, Aws(boto3.session.Session()), **kwargs)
+    return make_deployer(settings, Aws(boto3.session.Session()), **kwargs)
 
 
 def outputs(stack_name: str, region: str) -> dict[str, str]:
@@ -123,7 +122,7 @@ def test_a_certificate_acm_does_not_issue_stops_before_the_base_stack(eu_setting
     monkeypatch.setattr(moto_settings, "ACM_VALIDATION_WAIT", 10**9)  # never, within the test
     clock = FakeClock()
     aws = Aws(boto3.session.Session(), sleep=clock.sleep, clock=clock)
-    deployer = Deployer(eu_settings, aws, interactive=False, timing=dataclasses.replace(FAST))
+    deployer = make_deployer(eu_settings, aws, timing=dataclasses.replace(FAST))
     with pytest.raises(WaitTimedOut) as raised:
         deployer.resources(yes=True)
     assert "gave up waiting for certificate" in raised.value.message

@@ -13,7 +13,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from fargate_deploy import images
+from fargate_deploy.commands.deploy import up_line
 from fargate_deploy.errors import ConfigError, RefusedError
+from fargate_deploy.workflows import deploy
 
 from .conftest import make_deployer, put_image, up_deployer
 
@@ -155,7 +157,7 @@ def test_service_create_then_update_with_new_tag(aws, settings, monkeypatch):
 def test_ecr_login_against_moto(aws, settings):
     calls = []
     deployer = make_deployer(settings, run=lambda argv, **kw: calls.append((argv, kw)))
-    deployer.ecr_login()
+    deploy.ecr_login(deployer.parts)
     ((argv, kw),) = calls
     token = boto3.session.Session().client("ecr").get_authorization_token()["authorizationData"][0]
     user, password = base64.b64decode(token["authorizationToken"]).decode().split(":", 1)
@@ -204,12 +206,12 @@ def test_up_then_up_again_reuses_the_pushed_tag(aws, settings, monkeypatch, caps
     ran = []
     deployer = up_deployer(settings, ["9f8e7d6"], ran)
     first = deployer.up(tag=None, allow_dirty=False, yes=True)
-    assert first.image_tag == "9f8e7d6" and ran == ["build", "login", "tag", "push"]
-    assert "Done: https://example.com runs image 9f8e7d6" in capsys.readouterr().out
+    assert first.service.image_tag == "9f8e7d6" and ran == ["build", "login", "tag", "push"]
+    assert up_line(first).startswith("Done: https://example.com runs image 9f8e7d6")
     ran.clear()
     again = deployer.up(tag=None, allow_dirty=False, yes=True)  # same commit: nothing to build
-    assert again.image_tag == "9f8e7d6" and ran == []
-    assert "base stack unchanged" in capsys.readouterr().out
+    assert again.service.image_tag == "9f8e7d6" and ran == [] and not again.push.built
+    assert "(base stack unchanged, " in up_line(again)
 
 
 def test_a_certificate_of_another_region_is_refused_before_anything_is_created(aws, settings):

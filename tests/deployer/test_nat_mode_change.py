@@ -11,6 +11,8 @@ import dataclasses
 import boto3
 import pytest
 
+from fargate_deploy.workflows import deploy
+
 from .conftest import make_deployer, put_image, up_deployer
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS:UserWarning")
@@ -27,7 +29,7 @@ def service_network(cluster: str, service: str) -> tuple[list[str], str]:
 
 
 def test_a_nat_mode_change_with_a_site_deployed_names_the_site_and_its_redeploy_moves_it(
-    aws, settings, monkeypatch, capsys
+    aws, settings, monkeypatch
 ):
     monkeypatch.setenv("MOTO_ECS_SERVICE_RUNNING", "1")
     deployer = make_deployer(settings)
@@ -36,12 +38,11 @@ def test_a_nat_mode_change_with_a_site_deployed_names_the_site_and_its_redeploy_
     service = deployer.deploy_service("abc1234").stack.outputs["ServiceName"]
     public = sorted(base["PublicSubnets"].split(","))
     assert service_network(base["ClusterName"], service) == (public, "ENABLED")
-    capsys.readouterr()
 
     single = make_deployer(dataclasses.replace(settings, nat_mode="single"))
     after = single.resources(yes=True)  # today's main: rolled back, "Export ...-TaskSubnets ... in use"
     assert after.changed and after.outputs["TaskAssignPublicIp"] == "DISABLED"
-    err = capsys.readouterr().err
+    err = single.stderr.getvalue()
     assert (
         "Site flaskcom-test-www (TaskSubnets, TaskAssignPublicIp): redeploy it to pick up the base stack's "
         "new values: python3 deploy.py service --site www --tag abc1234 (or python3 deploy.py up)"
@@ -51,7 +52,7 @@ def test_a_nat_mode_change_with_a_site_deployed_names_the_site_and_its_redeploy_
     single.deploy_service("abc1234")
     private = sorted(after.outputs["PrivateSubnets"].split(","))
     assert service_network(base["ClusterName"], service) == (private, "DISABLED")
-    assert single.stale_sites(after.outputs) == []
+    assert deploy.stale_sites(single.parts, after.outputs) == []
 
 
 def test_nat_none_single_none_with_two_sites_through_resources_and_their_redeploys(
@@ -84,7 +85,7 @@ def test_nat_none_single_none_with_two_sites_through_resources_and_their_redeplo
         "Site flaskcom-test-blog: redeploying to pick up the base stack's new values"
         in capsys.readouterr().err
     )
-    blog_stack = {s.site: s for s in single.site_stacks()}["blog"]
+    blog_stack = {s.site: s for s in deploy.site_stacks(single.parts)}["blog"]
     assert (blog_stack.parameters["HostName"], blog_stack.parameters["RulePriority"]) == (
         "blog.example.com",
         "101",
@@ -99,7 +100,7 @@ def test_nat_none_single_none_with_two_sites_through_resources_and_their_redeplo
     for s in (blog, www):
         make_deployer(s).deploy_service("abc1234")
     assert networks() == {"www": (public, "ENABLED"), "blog": (public, "ENABLED")}
-    assert make_deployer(www).stale_sites(after) == []
+    assert deploy.stale_sites(make_deployer(www).parts, after) == []
     assert (
         boto3.session.Session()
         .client("ec2")

@@ -179,9 +179,6 @@ def test_stopped_reasons_and_relevant_events():
         "(service svc) (task 1) failed container health checks.",
         "(service svc) rolling back to deployment ecs-svc/1.",
     ]
-    assert rollout.is_eventual_consistency_event(
-        "Resource handler returned message: ... eventual consistency check ... retrying"
-    )
 
 
 def test_target_health():
@@ -294,40 +291,3 @@ def test_newest_tag():
     ]
     assert images.newest_tag(details) == "new"
     assert images.newest_tag([]) is None
-
-
-def test_stack_progress_counts_and_tolerates_the_eventual_consistency_event():
-    from fargate_deploy.progress import StackProgress
-
-    events = [
-        {
-            "LogicalResourceId": "s",
-            "ResourceType": "AWS::CloudFormation::Stack",
-            "ResourceStatus": "UPDATE_IN_PROGRESS",
-        },
-        {
-            "LogicalResourceId": "TaskDefinition",
-            "ResourceType": "AWS::ECS::TaskDefinition",
-            "ResourceStatus": "UPDATE_COMPLETE",
-        },
-        {
-            "LogicalResourceId": "Service",
-            "ResourceType": "AWS::ECS::Service",
-            "ResourceStatus": "UPDATE_IN_PROGRESS",
-            "ResourceStatusReason": "Eventual consistency check initiated",
-        },
-        {
-            "LogicalResourceId": "Alarm",
-            "ResourceType": "AWS::CloudWatch::Alarm",
-            "ResourceStatus": "UPDATE_FAILED",
-            "ResourceStatusReason": "Invalid metric name (Service: CloudWatch; Status Code: 400)",
-        },
-    ]
-    with StackProgress("s", 3, clock=lambda: 12.0, started=0.0) as shown:
-        for event in events:
-            shown.event(event)
-    assert shown.line() == "Stack s: UPDATE_IN_PROGRESS – 1/3 resources done, 1 in progress, 12s"
-    assert shown.failures == [
-        "Alarm (AWS::CloudWatch::Alarm) UPDATE_FAILED: "
-        "Invalid metric name (Service: CloudWatch; Status Code: 400)"
-    ]

@@ -6,6 +6,7 @@ and the "does the tag exist?" check are injected (ECR's are proved against moto 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import urllib.error
@@ -15,8 +16,10 @@ import uuid
 import pytest
 
 from fargate_deploy import docker
-from fargate_deploy.deployer import ROOT, push_image
 from fargate_deploy.errors import RefusedError
+from fargate_deploy.reporter import PlainReporter
+from fargate_deploy.workflows.deploy import push_image
+from fargate_deploy.workflows.parts import ROOT
 from tests.docker_engine import require_engine, skip_or_fail
 
 pytestmark = pytest.mark.docker
@@ -61,6 +64,7 @@ def test_build_tag_push_verify_then_refuse_the_same_tag(registry):
         platform="linux/amd64",
         login=lambda: logins.append("login"),
         tag_exists=lambda t: t in registry_tags(name),
+        reporter=PlainReporter(stdout=io.StringIO(), stderr=io.StringIO()),
         run=run,
     )
     assert image == f"{registry}/{name}:{tag}"
@@ -79,6 +83,7 @@ def test_build_tag_push_verify_then_refuse_the_same_tag(registry):
             platform="linux/amd64",
             login=lambda: logins.append("login"),
             tag_exists=lambda t: t in registry_tags(name),
+            reporter=PlainReporter(stdout=io.StringIO(), stderr=io.StringIO()),
             run=run,
         )
     assert raised.value.exit_code == 2

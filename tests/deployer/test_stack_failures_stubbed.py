@@ -9,10 +9,12 @@ import datetime
 import pytest
 from botocore.stub import ANY
 
+from fargate_deploy import stack_status
 from fargate_deploy.changeset import ChangeRow, ChangeSetSummary
-from fargate_deploy.deployer import Deployer, Timing, refuse_for_status
 from fargate_deploy.errors import DeploymentFailed, RefusedError
 from fargate_deploy.settings import Settings
+from fargate_deploy.workflows import deploy, stacks
+from tests.engine.parts import parts_over
 
 from .conftest import stubbed_aws
 
@@ -41,7 +43,7 @@ def _event(n: int, logical: str, kind: str, status: str, reason: str = "") -> di
     return event
 
 
-def test_rolled_back_service_update_exits_1_with_cloudformation_and_ecs_reasons(capsys):
+def test_rolled_back_service_update_exits_1_with_cloudformation_and_ecs_reasons():
     aws, stubs, clock = stubbed_aws("cloudformation", "ecs")
     cfn, ecs = stubs["cloudformation"], stubs["ecs"]
     service_failed = (
@@ -50,9 +52,9 @@ def test_rolled_back_service_update_exits_1_with_cloudformation_and_ecs_reasons(
         "(RequestToken: 1b2c, HandlerErrorCode: GeneralServiceException)"
     )
     old = [_event(1, STACK, "AWS::CloudFormation::Stack", "UPDATE_COMPLETE")]
-    cfn.add_response("describe_stacks", _stack("UPDATE_COMPLETE"), {"StackName": STACK})
     cfn.add_response("describe_stack_events", {"StackEvents": old}, {"StackName": STACK})
     cfn.add_response("execute_change_set", {}, {"StackName": STACK, "ChangeSetName": "cs"})
+    cfn.add_response("describe_stacks", _stack("UPDATE_IN_PROGRESS"), {"StackName": STACK})
     new = [
         _event(5, "Service", "AWS::ECS::Service", "UPDATE_FAILED", service_failed),
         _event(
@@ -61,8 +63,9 @@ def test_rolled_back_service_update_exits_1_with_cloudformation_and_ecs_reasons(
         _event(3, "TaskDefinition", "AWS::ECS::TaskDefinition", "UPDATE_COMPLETE"),
         _event(2, STACK, "AWS::CloudFormation::Stack", "UPDATE_IN_PROGRESS", "User Initiated"),
     ]
-    cfn.add_response("describe_stack_events", {"StackEvents": new + old}, {"StackName": STACK})
-    cfn.add_response("describe_stacks", _stack("UPDATE_ROLLBACK_COMPLETE"), {"StackName": STACK})
+    # The follower asks by the stack's id: it keeps answering after a delete, the name does not.
+    cfn.add_response("describe_stack_events", {"StackEvents": new + old}, {"StackName": STACK_ID})
+    cfn.add_response("describe_stacks", _stack("UPDATE_ROLLBACK_COMPLETE"), {"StackName": STACK_ID})
     ecs.add_response(
         "describe_services",
         {
@@ -101,8 +104,7 @@ def test_rolled_back_service_update_exits_1_with_cloudformation_and_ecs_reasons(
     )
     for stub in stubs.values():
         stub.activate()
-    deployer = Deployer(Settings(domain="example.com"), aws, interactive=False, timing=Timing(stack_poll=5))
-    deployer._cluster = CLUSTER
+    parts, streams = parts_over(aws, Settings(domain="example.com"), clock)
     summary = ChangeSetSummary(
         STACK,
         "cs",
@@ -110,8 +112,9 @@ def test_rolled_back_service_update_exits_1_with_cloudformation_and_ecs_reasons(
         "",
         (ChangeRow(">", "Service", "AWS::ECS::Service", "Modify", "False"),),
     )
+    ecs_service = deploy.ServiceLookup(parts, CLUSTER)
     with pytest.raises(DeploymentFailed) as raised:
-        deployer.execute(STACK, summary, "service --tag v2")
+        stacks.execute(parts, summary, "service --tag v2", failure_details=ecs_service.failure_details)
     message = raised.value.message
     assert raised.value.exit_code == 1
     assert message.startswith(f"service --tag v2: stack {STACK} rolled back the last update")
@@ -120,7 +123,7 @@ def test_rolled_back_service_update_exits_1_with_cloudformation_and_ecs_reasons(
     assert "service event: (service flaskcom-prod-www) (task 9a) failed container health checks." in message
     assert "Eventual consistency" not in message  # progress, not a failure
     assert raised.value.hint == "fix the cause above, then run: python3 deploy.py service --tag v2"
-    assert "ECS Deployment Circuit Breaker" in capsys.readouterr().err  # printed as it happened
+    assert "ECS Deployment Circuit Breaker" in streams.err.getvalue()  # reported as it happened
     for stub in stubs.values():
         stub.assert_no_pending_responses()
 
@@ -136,13 +139,13 @@ def test_rolled_back_service_update_exits_1_with_cloudformation_and_ecs_reasons(
     ],
 )
 def test_states_a_change_set_cannot_fix_are_refused_with_the_next_step(status, hint_start):
-    with pytest.raises(RefusedError) as raised:
-        refuse_for_status("s", status, "resources")
-    assert raised.value.hint.startswith(hint_start) and f"({status})" in raised.value.message
+    refused = stack_status.refusal("s", status, "resources")
+    assert isinstance(refused, RefusedError)
+    assert refused.hint.startswith(hint_start) and f"({status})" in refused.message
 
 
 @pytest.mark.parametrize(
     "status", ["CREATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS", "UPDATE_FAILED"]
 )
 def test_states_a_change_set_can_move_on_pass(status):
-    refuse_for_status("s", status, "resources")
+    assert stack_status.refusal("s", status, "resources") is None

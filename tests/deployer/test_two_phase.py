@@ -13,9 +13,12 @@ from botocore.stub import Stubber
 
 from fargate_deploy.aws import Aws
 from fargate_deploy.delegation import check_delegation
-from fargate_deploy.deployer import Deployer, StackResult, Timing
 from fargate_deploy.errors import AwsError, RefusedError
 from fargate_deploy.settings import Settings
+from fargate_deploy.workflows import deploy
+from fargate_deploy.workflows.parts import Timing
+from fargate_deploy.workflows.stacks import StackResult
+from tests.engine.parts import parts_over
 
 from .conftest import FakeClock
 
@@ -23,7 +26,7 @@ ZONE_NS = ["ns-1536.awsdns-00.co.uk", "ns-0.awsdns-00.com", "ns-1024.awsdns-00.o
 PARKING = ["ns1.registrar-parking.example.net.", "ns2.registrar-parking.example.net."]
 
 
-def _deployer(stack_before, answers):
+def _deployer(monkeypatch, stack_before, answers):
     session = boto3.session.Session(
         region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
     )
@@ -51,66 +54,69 @@ def _deployer(stack_before, answers):
         lookups.append(clock.now)
         return answers.pop(0)
 
-    deployer = Deployer(
-        Settings(domain="example.com"),
+    parts, streams = parts_over(
         aws,
-        interactive=False,
+        Settings(domain="example.com"),
+        clock,
         timing=Timing(delegation_poll=30, delegation_timeout=300),
         delegation=lambda domain, expected: check_delegation(domain, expected, lookup=lookup),
     )
     applied = []
 
-    def apply(stack_name, template, parameters, *, yes, command):
+    def apply(parts, stack_name, template, parameters, *, yes, command_name):
         applied.append(parameters["EnableHttps"])
         return StackResult(stack_name, True, len(applied) == 1, {"HostedZoneId": "Z0888"})
 
-    deployer.apply = apply
-    return deployer, applied, lookups, clock, stub
+    monkeypatch.setattr(deploy, "apply", apply)
+    return parts, applied, lookups, clock, stub, streams
 
 
-def test_not_yet_delegated_waits_then_proceeds_to_https(capsys):
+def test_not_yet_delegated_waits_then_proceeds_to_https(monkeypatch):
     answers = [([], "example.com does not exist in DNS yet"), (PARKING, ""), ([n + "." for n in ZONE_NS], "")]
-    deployer, applied, lookups, clock, stub = _deployer(None, answers)
-    result = deployer.resources(yes=True)
+    parts, applied, lookups, clock, stub, streams = _deployer(monkeypatch, None, answers)
+    result = deploy.resources(parts, yes=True)
     assert applied == ["false", "true"]
-    assert lookups == [0, 30, 60] and clock.sleeps == [30, 30]
+    # A DNS check every 30 s, the sleeps cut at the CI log's 15 s heartbeat.
+    assert lookups == [0, 30, 60] and clock.sleeps == [15, 15, 15, 15]
     assert result.created
-    out = capsys.readouterr().out
-    assert all(server in out for server in ZONE_NS)
+    assert streams.out_lines() == [
+        "Point the domain example.com at these name servers (at your registrar):",
+        *(f"  {server}" for server in ZONE_NS),
+    ]
     stub.assert_no_pending_responses()
 
 
-def test_delegation_wait_is_bounded_and_resumable():
+def test_delegation_wait_is_bounded_and_resumable(monkeypatch):
     answers = [(PARKING, "")] * 20
-    deployer, applied, lookups, clock, stub = _deployer(None, answers)
+    parts, applied, lookups, clock, stub, _ = _deployer(monkeypatch, None, answers)
     with pytest.raises(RefusedError) as raised:
-        deployer.resources(yes=True)
+        deploy.resources(parts, yes=True)
     assert applied == ["false"]  # phase 2 never started
     assert "not delegated" in raised.value.message and clock.now == 300
     assert raised.value.hint.endswith("python3 deploy.py resources")
 
 
-def test_rerun_after_phase_one_resumes_the_wait():
+def test_rerun_after_phase_one_resumes_the_wait(monkeypatch):
     phase_one = {
         "StackStatus": "CREATE_COMPLETE",
         "Parameters": [{"ParameterKey": "EnableHttps", "ParameterValue": "false"}],
     }
-    deployer, applied, lookups, clock, stub = _deployer(phase_one, [(ZONE_NS, "")])
-    deployer.resources(yes=True)
+    parts, applied, lookups, clock, stub, _ = _deployer(monkeypatch, phase_one, [(ZONE_NS, "")])
+    deploy.resources(parts, yes=True)
     assert applied == ["false", "true"] and clock.sleeps == []
 
 
-def test_stack_with_https_is_a_plain_update():
+def test_stack_with_https_is_a_plain_update(monkeypatch):
     done = {
         "StackStatus": "UPDATE_COMPLETE",
         "Parameters": [{"ParameterKey": "EnableHttps", "ParameterValue": "true"}],
     }
-    deployer, applied, lookups, clock, stub = _deployer(done, [])
-    deployer.resources(yes=True)
+    parts, applied, lookups, clock, stub, _ = _deployer(monkeypatch, done, [])
+    deploy.resources(parts, yes=True)
     assert applied == ["true"] and lookups == []
 
 
-def test_base_stack_without_outputs_is_a_clear_error():
-    deployer, *_ = _deployer({"StackStatus": "CREATE_COMPLETE", "Outputs": []}, [])
+def test_base_stack_without_outputs_is_a_clear_error(monkeypatch):
+    parts, *_ = _deployer(monkeypatch, {"StackStatus": "CREATE_COMPLETE", "Outputs": []}, [])
     with pytest.raises(AwsError, match="has no RepositoryName, RepositoryUri, ClusterName output"):
-        deployer.push(tag="v1", allow_dirty=False)
+        deploy.push(parts, tag="v1", allow_dirty=False)

@@ -8,9 +8,11 @@ import dataclasses
 
 import pytest
 
-from fargate_deploy.deployer import Deployer, Timing
 from fargate_deploy.errors import DeploymentFailed, ExitCode
 from fargate_deploy.settings import Settings
+from fargate_deploy.workflows import deploy
+from fargate_deploy.workflows.parts import Timing
+from tests.engine.parts import parts_over
 
 from .conftest import stubbed_aws
 
@@ -69,10 +71,8 @@ def stubbed():
     aws, stubs, clock = stubbed_aws("ecs", "elbv2")
     for stub in stubs.values():
         stub.activate()
-    deployer = Deployer(
-        Settings(domain="example.com"), aws, interactive=False, timing=Timing(rollout_poll=10)
-    )
-    yield deployer, stubs["ecs"], stubs["elbv2"], clock
+    parts, streams = parts_over(aws, Settings(domain="example.com"), clock, timing=Timing(rollout_poll=10))
+    yield parts, stubs["ecs"], stubs["elbv2"], clock, streams
     for stub in stubs.values():
         stub.assert_no_pending_responses()
         stub.deactivate()
@@ -84,7 +84,7 @@ OUTPUTS = {"ServiceName": SERVICE, "TargetGroupArn": TG}
 
 
 def test_failing_rollout_raises_with_stopped_reasons_and_events(stubbed, capsys):
-    deployer, ecs, elbv2, clock = stubbed
+    parts, ecs, elbv2, clock, streams = stubbed
     ecs.add_response("describe_services", _service("IN_PROGRESS", 0, 2, 0, []), DESCRIBE)
     elbv2.add_response("describe_target_health", _health("initial"), {"TargetGroupArn": TG})
     failing_events = [
@@ -124,7 +124,7 @@ def test_failing_rollout_raises_with_stopped_reasons_and_events(stubbed, capsys)
     elbv2.add_response("describe_target_health", _health("unhealthy", HEALTH_502))
 
     with pytest.raises(DeploymentFailed) as raised:
-        deployer.watch_rollout(OUTPUTS, CLUSTER)
+        deploy.watch_rollout(parts, OUTPUTS, CLUSTER)
     error = raised.value
     assert error.exit_code == ExitCode.DEPLOYMENT_FAILED == 1
     assert "circuit breaker: tasks failed to start" in error.message
@@ -132,31 +132,31 @@ def test_failing_rollout_raises_with_stopped_reasons_and_events(stubbed, capsys)
     assert "rolling back to deployment" in error.message
     assert "Health checks failed with these codes: [502]" in error.message
     assert "has started 2 tasks" not in error.message  # routine events are left out
-    assert stopped in capsys.readouterr().err
+    assert stopped in streams.err.getvalue()
     assert clock.sleeps == [10]
 
 
 def test_successful_rollout_returns_completed_state(stubbed):
-    deployer, ecs, elbv2, clock = stubbed
+    parts, ecs, elbv2, clock, streams = stubbed
     ecs.add_response("describe_services", _service("IN_PROGRESS", 1, 1, 0, []), DESCRIBE)
     elbv2.add_response("describe_target_health", _health("initial"))
     ecs.add_response("describe_services", _service("IN_PROGRESS", 2, 0, 0, []), DESCRIBE)
     elbv2.add_response("describe_target_health", _health("healthy"))
     ecs.add_response("describe_services", _service("COMPLETED", 2, 0, 0, []), DESCRIBE)
     elbv2.add_response("describe_target_health", _health("healthy"))
-    state = deployer.watch_rollout(OUTPUTS, CLUSTER)
+    state = deploy.watch_rollout(parts, OUTPUTS, CLUSTER)
     assert state.running == 2 and state.rollout_state == "COMPLETED"
     assert clock.sleeps == [10, 10]
 
 
 def test_rollout_that_never_finishes_fails_after_the_timeout(stubbed):
-    deployer, ecs, elbv2, clock = stubbed
-    deployer.timing = dataclasses.replace(deployer.timing, rollout_timeout=25)
+    parts, ecs, elbv2, clock, streams = stubbed
+    parts = dataclasses.replace(parts, timing=dataclasses.replace(parts.timing, rollout_timeout=25))
     for _ in range(4):
         ecs.add_response("describe_services", _service("IN_PROGRESS", 0, 2, 0, []), DESCRIBE)
         elbv2.add_response("describe_target_health", _health("initial"))
     ecs.add_response("list_tasks", {"taskArns": []})
     elbv2.add_response("describe_target_health", _health("initial"))
     with pytest.raises(DeploymentFailed, match="did not finish in time"):
-        deployer.watch_rollout(OUTPUTS, CLUSTER)
-    assert clock.now == 30
+        deploy.watch_rollout(parts, OUTPUTS, CLUSTER)
+    assert clock.now == 25  # the last poll at the bound

@@ -56,7 +56,7 @@ def _dirty_repo(monkeypatch, world) -> None:
         subprocess.run(["git", "-C", str(repo), *argv], check=True)
     (repo / "new.py").write_text("x = 1\n")
     real_git_state = images.git_state
-    monkeypatch.setattr("fargate_deploy.deployer.images.git_state", lambda directory: real_git_state(repo))
+    monkeypatch.setattr("fargate_deploy.images.git_state", lambda directory: real_git_state(repo))
 
 
 # The words each error must carry, so a case cannot pass by failing for another reason.
@@ -134,7 +134,7 @@ CASES = {
     "no TTY and no --yes (resources)": (None, ["resources"]),
     "destroy not confirmed": (
         lambda mp, w: (
-            mp.setattr("fargate_deploy.deployer.sys.stdin.isatty", lambda: True, raising=False),
+            mp.setattr("sys.stdin.isatty", lambda: True, raising=False),
             mp.setattr("click.prompt", lambda *a, **k: "example.org"),
         ),
         ["destroy"],

@@ -19,6 +19,7 @@ import pytest
 from moto import settings as moto_settings
 
 from fargate_deploy.cli import main
+from tests.deployer.conftest import FAST
 
 from .conftest import make_deployer, plain_lines, put_image
 
@@ -51,8 +52,7 @@ def behind_cloudfront(aws, cli_settings, monkeypatch):
         cli_settings, region=BASE_REGION, certificate_arn=certificate["CertificateArn"], cdn=True, waf=True
     )
     monkeypatch.setattr("fargate_deploy.commands.options.load_settings", lambda path, overrides: settings)
-    deployer = make_deployer(settings)
-    deployer.timing = dataclasses.replace(deployer.timing, **EDGE_TIMING_FIELDS)
+    deployer = make_deployer(settings, timing=dataclasses.replace(FAST, **EDGE_TIMING_FIELDS))
     base = deployer.resources(yes=True)
     put_image(base.outputs["RepositoryName"], "abc1234")
     deployer.deploy_service("abc1234")

@@ -143,7 +143,7 @@ def test_destroy_without_a_terminal_or_yes_changes_nothing(deployed, capsys):
 
 
 def test_destroy_with_the_wrong_domain_typed_changes_nothing(deployed, monkeypatch, capsys):
-    monkeypatch.setattr("fargate_deploy.deployer.sys.stdin.isatty", lambda: True, raising=False)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
     monkeypatch.setattr("click.prompt", lambda *args, **kwargs: "example.org")
     before = snapshot()
     assert main(["destroy"]) == 2
@@ -232,4 +232,16 @@ def test_recover_json_reports_the_state_each_stack_ended_in(deployed, capsys):
                 "summary": "is up",
             },
         ]
+    }
+
+
+def test_rollback_json_is_the_result(deployed, capsys):
+    assert main(["rollback", "--yes", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result == {
+        "stack_name": "flaskcom-test-www",
+        "from_tag": "def5678",
+        "image_tag": "abc1234",
+        "url": "https://example.com",
+        "stack_changed": True,
     }

@@ -18,10 +18,10 @@ from botocore.stub import Stubber
 
 from fargate_deploy import app_env, one_off
 from fargate_deploy.aws import Aws
-from fargate_deploy.deployer import Deployer
 from fargate_deploy.errors import DeploymentFailed, ExitCode
 from fargate_deploy.operations import parameters_of
-from tests.deployer.conftest import FAST, put_image
+from fargate_deploy.workflows import deploy
+from tests.deployer.conftest import make_deployer, put_image
 
 from . import answers
 
@@ -81,11 +81,11 @@ def release_site(deployed, settings):
         environment={"APP_SETTINGS_JSON": app_env.settings_json({"GREETING": "new"}), "IMAGE_TAG": "new5678"},
     )  # fmt: skip
     stub.add_response("run_task", answers.started(task_arn, registered["taskDefinitionArn"]), request)
-    deployer = Deployer(released, aws, interactive=False, timing=FAST)
+    deployer = make_deployer(released, aws)
     return deployer, stub, base, task_arn, registered["taskDefinitionArn"]
 
 
-def test_a_failing_release_stops_the_deploy_before_the_service_is_updated(release_site, capsys):
+def test_a_failing_release_stops_the_deploy_before_the_service_is_updated(release_site):
     deployer, stub, base, task_arn, release_definition = release_site
     stub.add_response(
         "describe_tasks",
@@ -109,7 +109,7 @@ def test_a_failing_release_stops_the_deploy_before_the_service_is_updated(releas
         "(EssentialContainerExited: Essential container in task exited); the service was not updated "
         "and keeps serving image abc1234"
     )
-    err = capsys.readouterr().err
+    err = deployer.stderr.getvalue()
     tail = err[err.index("migration line 9\n") :]  # the last 20 lines again, after the streamed ones
     assert tail.splitlines()[-1].endswith("release | sqlalchemy.exc.OperationalError: no such table")
     assert sum("release | migration line 29" in line for line in err.splitlines()) == 2
@@ -119,7 +119,7 @@ def test_a_failing_release_stops_the_deploy_before_the_service_is_updated(releas
     assert parameters_of(stack)["ImageTag"] == "abc1234"
 
 
-def test_a_release_that_succeeds_runs_before_the_service_update(release_site, capsys, monkeypatch):
+def test_a_release_that_succeeds_runs_before_the_service_update(release_site, monkeypatch):
     deployer, stub, base, task_arn, release_definition = release_site
     exited = answers.task(task_arn, "STOPPED", exitCode=0, stopCode="EssentialContainerExited")
     stub.add_response(
@@ -146,12 +146,12 @@ def test_a_release_that_succeeds_runs_before_the_service_update(release_site, ca
         result = deployer.deploy_service("new5678")
     assert order == ["release done", "change set"]
     assert result.image_tag == "new5678"
-    assert "release | Running upgrade 1a2b -> 3c4d" in capsys.readouterr().err
+    assert "release | Running upgrade 1a2b -> 3c4d" in deployer.stderr.getvalue()
 
 
 def test_plan_shows_the_release_command(aws, project, monkeypatch, capsys):
     (project / "deploy.toml").write_text(f'release_command = "{RELEASE}"\n' + answers.DEPLOY_TOML)
-    monkeypatch.setattr("fargate_deploy.deployer.Deployer.plan", lambda self: [])
+    monkeypatch.setattr(deploy, "plan", lambda parts: deploy.PlanResult(()))
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     from fargate_deploy import cli
 

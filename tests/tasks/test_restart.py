@@ -11,8 +11,8 @@ import signal
 import boto3
 
 from fargate_deploy import invariants
-from fargate_deploy.deployer import Timing
 from fargate_deploy.restart import restart_timeline
+from fargate_deploy.workflows.parts import Timing
 from tests.cli_output import after_target
 from tests.docker_engine import REPO
 from tests.engine import recorded_ecs as ecs
