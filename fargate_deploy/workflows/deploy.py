@@ -34,7 +34,7 @@ from ..reporter import Reporter
 from ..settings import Settings, check_certificate_region
 from ..stack_status import NextStep, meaning_of
 from ..tradeoffs import tradeoffs
-from ..waiting import Pace, WaitTimedOut, poll
+from ..waiting import Pace, WaitTimedOut
 from .parts import Parts
 from .stacks import StackResult, apply, base_outputs, creates, plan_change_set
 
@@ -211,14 +211,10 @@ def wait_for_delegation(parts: Parts, outputs) -> Delegation:
         return None
 
     try:
-        state = poll(
+        state = parts.poll(
             delegated,
             what=f"{domain} to be delegated",
             pace=Pace(parts.timing.delegation_poll, parts.timing.delegation_timeout),
-            clock=parts.clock,
-            sleep=parts.sleep,
-            tick=parts.reporter.tick,
-            until_tick=parts.reporter.seconds_until_heartbeat,
         )
     except WaitTimedOut:
         waited = int(parts.clock() - started)
@@ -442,14 +438,10 @@ def watch_rollout(parts: Parts, outputs, cluster: str) -> rollout.RolloutState |
         return None
 
     try:
-        return poll(
+        return parts.poll(
             completed,
             what=f"the ECS rollout of service {name}",
             pace=Pace(parts.timing.rollout_poll, parts.timing.rollout_timeout),
-            clock=aws.clock,
-            sleep=aws.sleep,
-            tick=reporter.tick,
-            until_tick=reporter.seconds_until_heartbeat,
         )
     except WaitTimedOut:
         what = f"did not finish in time ({int(parts.timing.rollout_timeout)}s; {latest['line']})"

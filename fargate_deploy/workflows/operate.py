@@ -12,7 +12,7 @@ from .. import cost, edge_stack, operations
 from ..errors import AwsError, ConfigError, DeploymentFailed, RefusedError
 from ..invocation import command
 from ..stack_status import NextStep, meaning_of
-from ..waiting import Pace, poll
+from ..waiting import Pace
 from . import deploy, stacks
 from .parts import Parts
 
@@ -99,14 +99,10 @@ def settled_stack(parts: Parts, stack_name: str, *, no_wait: bool) -> dict | Non
         return current or False  # False: it was deleted while we waited
 
     parts.reporter.progress(task, f"Stack {stack_name}: {stack['StackStatus']} – waiting for it to finish")
-    found = poll(
+    found = parts.poll(
         settled,
         what=f"stack {stack_name} to finish its operation",
         pace=Pace(parts.timing.stack_poll, parts.timing.stack_timeout),
-        clock=aws.clock,
-        sleep=aws.sleep,
-        tick=parts.reporter.tick,
-        until_tick=parts.reporter.seconds_until_heartbeat,
         last_seen=lambda: seen["status"],
         hint=command("status"),
     )

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .. import docker, images
 from ..aws import Aws
@@ -16,6 +17,9 @@ from ..delegation import Delegation, check_delegation
 from ..reporter import Reporter
 from ..settings import Settings
 from ..target import Target, announce_target
+from ..waiting import Pace, poll
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "cloudformation"
@@ -73,6 +77,20 @@ class Parts:
         if region == self.aws.region:
             return self
         return dataclasses.replace(self, aws=self.aws.in_region(region))
+
+    def poll(self, check: Callable[[], T | None], *, what: str, pace: Pace, **options: Any) -> T:
+        """waiting.poll on these parts' clock and sleep, with the reporter's heartbeat between checks:
+        how every workflow waits (`options`: poll's last_seen and hint)."""
+        return poll(
+            check,
+            what=what,
+            pace=pace,
+            clock=self.clock,
+            sleep=self.sleep,
+            tick=self.reporter.tick,
+            until_tick=self.reporter.seconds_until_heartbeat,
+            **options,
+        )
 
     def announce(self) -> Target:
         """The account/region/profile line every command that talks to AWS starts with."""
