@@ -60,6 +60,9 @@ def role_session(aws, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", credentials["AccessKeyId"])
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", credentials["SecretAccessKey"])
     monkeypatch.setenv("AWS_SESSION_TOKEN", credentials["SessionToken"])
+    # The sample's boto3.client() calls use boto3's default session, which keeps the credentials it
+    # found first: an earlier test's would be used instead of the role's (InvalidClientTokenId).
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
     moto_auth(aws, "0")
     yield boto3.session.Session()
     moto_auth(aws, "inf")
