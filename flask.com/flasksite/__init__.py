@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         API_TOKEN=os.environ.get("API_TOKEN") or None,
         # Data stores (issue 16): what the stacks (or `deploy.py local`) give the app; see stores.py.
         DATABASE_URL=os.environ.get("DATABASE_URL") or None,
+        DATABASE_SECRET_ARN=os.environ.get("DATABASE_SECRET_ARN") or None,
         TABLE_NAME=os.environ.get("TABLE_NAME") or None,
         UPLOADS_BUCKET=os.environ.get("UPLOADS_BUCKET") or None,
         MAX_CONTENT_LENGTH=1024 * 1024,  # uploads and forms: 1 MiB at most

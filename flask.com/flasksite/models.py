@@ -3,12 +3,14 @@ the migration in flask.com/migrations, never by create_all, so the release comma
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Integer, String
+from sqlalchemy import Engine, Integer, String, event
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.pool import NullPool
@@ -51,3 +53,42 @@ def increment(name: str) -> int:
     value = db.session.execute(statement).scalar_one()
     db.session.commit()
     return value
+
+
+log = logging.getLogger(__name__)
+
+
+def follow_password_rotation(engine: Engine, secret_arn: str) -> None:
+    """RDS rotates the password of the secret it manages (every 7 days by default:
+    https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html), while the
+    task keeps the one ECS gave it at start. So when the database refuses a new connection, read the
+    secret's current password ({"username": ..., "password": ...}) and, if it differs from the one
+    just tried, connect once more with it, and keep using it. The stack also starts a new deployment
+    after each rotation (cloudformation/service.yaml); this closes the minutes until it is done. The
+    task role may read that one secret. A connection per request (NullPool) meets the new password at
+    once; SQLAlchemy's do_connect event may return the connection itself
+    (https://docs.sqlalchemy.org/en/20/core/events.html#sqlalchemy.events.DialectEvents.do_connect)."""
+    import boto3
+
+    # The secret's own region, from its ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>).
+    client = boto3.client("secretsmanager", region_name=secret_arn.split(":")[3])
+    current: dict[str, str] = {}
+
+    def read_password() -> str:
+        secret = json.loads(client.get_secret_value(SecretId=secret_arn)["SecretString"])
+        return secret["password"]
+
+    @event.listens_for(engine, "do_connect")
+    def connect(dialect, connection_record, cargs, cparams):
+        if "password" in current:
+            cparams["password"] = current["password"]
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except dialect.loaded_dbapi.OperationalError:
+            tried = cparams.get("password")
+            current["password"] = read_password()
+            if current["password"] == tried:
+                raise  # not the password (a paused database, the network): the error as it was
+            log.warning("the database refused the password; connecting with the one its secret holds now")
+            cparams["password"] = current["password"]
+            return dialect.connect(*cargs, **cparams)

@@ -4,7 +4,9 @@ the session cookie.
 
 DATABASE_URL  the base stack's PostgreSQL (database = "postgres"): a `counters` row, through
               Flask-SQLAlchemy, its table created by the migration in flask.com/migrations
-              (`flask --app flasksite db upgrade`, the release command).
+              (`flask --app flasksite db upgrade`, the release command). With DATABASE_SECRET_ARN
+              (the RDS-managed secret, on Fargate) a refused connection re-reads the password
+              from it, so a rotation costs no failed request (models.py).
 TABLE_NAME    the base stack's DynamoDB table (table = true): one item, key pk = "counter#visits"
               (the sample assumes the default partition key "pk", a string, and no sort key).
 UPLOADS_BUCKET  the base stack's private bucket (uploads = true): POST /uploads stores a body there.
@@ -42,11 +44,15 @@ def _require(module: str, variable: str):
 class SqlCounter:
     name = "postgres"
 
-    def __init__(self, app: Flask, url: str):
+    def __init__(self, app: Flask, url: str, secret_arn: str | None = None):
         from . import models
 
         self.models = models
         models.init_app(app, url)
+        if secret_arn:
+            _require("boto3", "DATABASE_SECRET_ARN")
+            with app.app_context():
+                models.follow_password_rotation(models.db.engine, secret_arn)
 
     def increment(self, counter: str) -> int:
         return self.models.increment(counter)
@@ -98,5 +104,6 @@ def init_app(app: Flask) -> None:
     url = app.config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")
     table = app.config.get("TABLE_NAME") or os.environ.get("TABLE_NAME")
     bucket = app.config.get("UPLOADS_BUCKET") or os.environ.get("UPLOADS_BUCKET")
-    counter = SqlCounter(app, url) if url else TableCounter(table) if table else None
+    secret_arn = app.config.get("DATABASE_SECRET_ARN") or os.environ.get("DATABASE_SECRET_ARN")
+    counter = SqlCounter(app, url, secret_arn) if url else TableCounter(table) if table else None
     app.extensions["stores"] = {"counter": counter, "uploads": Uploads(bucket) if bucket else None}

@@ -9,14 +9,17 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import time
+import types
 from pathlib import Path
 
+import boto3
 import pytest
 
-from fargate_deploy import docker
+from fargate_deploy import docker, local_postgres
 from fargate_deploy.local_postgres import free_port
 from fargate_deploy.settings import load_settings
 from tests.docker_engine import REPO, checkout_tag, require_engine, unique_name
@@ -70,10 +73,11 @@ def one_off(image: str, postgres, *command: str) -> subprocess.CompletedProcess:
 
 
 class Server:
-    def __init__(self, image: str, postgres, wsgi_app: str | None = None):
+    def __init__(self, image: str, postgres, wsgi_app: str | None = None, env: dict | None = None):
         self.port = free_port()
         self.name = unique_name("flaskcom-db-web")
         extra = {"GUNICORN_BIND": f"127.0.0.1:{self.port}", **({"WSGI_APP": wsgi_app} if wsgi_app else {})}
+        extra.update(env or {})
         argv, env = run_argv(image, postgres, *GUNICORN, name=self.name, detach=True, extra=extra)
         subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
         self.wait()
@@ -134,6 +138,58 @@ def test_the_sample_migrates_serves_from_postgres_and_keeps_its_data_across_rest
         assert postgres.connection.password not in second.logs()
     finally:
         second.remove()
+
+
+def superuser_sql(server, statement: str) -> None:
+    """One statement as the tests' server's superuser (local_postgres.USER), over TCP like the apps."""
+    subprocess.run(
+        [str(local_postgres.binaries() / "psql"), "-h", "127.0.0.1", "-p", str(server.port), "-U",
+         local_postgres.USER, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c", statement],
+        env={**os.environ, "PGPASSWORD": server.password}, check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_after_a_password_rotation_the_sample_reads_the_new_password_from_its_secret(
+    sample_image, postgres, aws
+):
+    """RDS rotates the password of its secret while tasks run (cloudformation/service.yaml says what
+    then starts a new deployment). Here: a real PostgreSQL whose role's password changes under two
+    running containers of the sample, the secret (moto's Secrets Manager, shaped as RDS keeps it)
+    updated as RDS's rotation does; the container given DATABASE_SECRET_ARN, as the stack gives it,
+    re-reads the password and keeps serving, the one without it (the task as it was) fails."""
+    role = f"rotating_{secrets.token_hex(3)}"
+    old, new = f"old:/@?#% {secrets.token_hex(4)}", f"new[]&= {secrets.token_hex(4)}"
+    superuser_sql(postgres, f"CREATE ROLE {role} LOGIN PASSWORD '{old}'")
+    superuser_sql(postgres, f"CREATE DATABASE {role} OWNER {role}")
+    before = types.SimpleNamespace(
+        connection=local_postgres.Connection("127.0.0.1", postgres.port, role, old, role)
+    )
+    manager = boto3.client("secretsmanager")
+    arn = manager.create_secret(
+        Name=f"rds!cluster-{role}", SecretString=json.dumps({"username": role, "password": old})
+    )["ARN"]
+    assert one_off(sample_image, before, "flask", "--app", "flasksite", "db", "upgrade").returncode == 0
+    # moto for Secrets Manager; the region comes from the secret's ARN, as on Fargate.
+    aws_env = {"AWS_ENDPOINT_URL": aws, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    following = Server(sample_image, before, env={**aws_env, "DATABASE_SECRET_ARN": arn})
+    stale = Server(sample_image, before)
+    try:
+        assert [following.get("/visits")[0], stale.get("/visits")[0]] == [200, 200]
+
+        superuser_sql(postgres, f"ALTER ROLE {role} PASSWORD '{new}'")  # what RDS's rotation does
+        manager.put_secret_value(SecretId=arn, SecretString=json.dumps({"username": role, "password": new}))
+
+        status, body = following.get("/visits")
+        assert status == 200, following.logs()
+        assert json.loads(body)["total"] == 3  # the count went on, in the same database
+        assert following.get("/visits")[0] == 200  # and the new password is kept, not re-read each time
+        assert stale.get("/visits")[0] == 500  # the old password, refused
+        logs = following.logs()
+        assert "connecting with the one its secret holds now" in logs
+        assert old not in logs and new not in logs
+    finally:
+        following.remove()
+        stale.remove()
 
 
 NOTES = '''

@@ -188,7 +188,16 @@ def test_without_stores_the_task_gets_no_store_variables_and_no_store_permission
     site = render(service_template, **SITE)
     names = set(environment(site)) | set(secrets(site))
     assert names.isdisjoint(
-        {"PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD", "TABLE_NAME", "UPLOADS_BUCKET"}
+        {
+            "PGHOST",
+            "PGPORT",
+            "PGDATABASE",
+            "PGUSER",
+            "PGPASSWORD",
+            "TABLE_NAME",
+            "UPLOADS_BUCKET",
+            "DATABASE_SECRET_ARN",
+        }
     )
     assert not site.properties("TaskRole").get("Policies")
     sids = {
@@ -212,7 +221,15 @@ def test_the_database_reaches_the_task_as_libpq_variables_and_its_secret_by_refe
     (read,) = [s for s in statements(policy["PolicyDocument"]) if s["Sid"] == "ReadTheDatabaseSecret"]
     assert read["Action"] == "secretsmanager:GetSecretValue"
     assert site.value(read["Resource"]) == SECRET  # that secret only
-    assert not site.properties("TaskRole").get("Policies")  # the app itself needs no AWS call for it
+    # The app may read that secret too, to follow a password rotation (models.follow_password_rotation).
+    assert site.value(env["DATABASE_SECRET_ARN"]) == SECRET
+    (app_policy,) = site.properties("TaskRole")["Policies"]
+    (statement,) = statements(app_policy["PolicyDocument"])
+    assert (app_policy["PolicyName"], statement["Action"]) == (
+        "app-database-secret",
+        "secretsmanager:GetSecretValue",
+    )
+    assert site.value(statement["Resource"]) == SECRET
 
 
 def test_the_table_is_the_only_one_the_task_role_may_use(service_template):
@@ -249,7 +266,7 @@ def test_every_store_at_once_keeps_exec_and_both_store_policies(service_template
         service_template, **SITE, **DATABASE, TableName="t-1", UploadsBucket="b-1", EnableExec="true"
     )
     names = [p["PolicyName"] for p in site.properties("TaskRole")["Policies"]]
-    assert names == ["execute-command", "app-table", "app-uploads"]
+    assert names == ["execute-command", "app-table", "app-uploads", "app-database-secret"]
 
 
 # --- checkov with each option on --------------------------------------------------------------------
