@@ -9,14 +9,15 @@ hints beyond what its outcome says: the workflow turns an outcome into the comma
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import service_deployment, stack_events, stack_status
 from .aws import Aws
 from .errors import DeploymentFailed
 from .invocation import command as cli_command
+from .operations import outputs_of
 from .reporter import Reporter
 from .service_deployment import DeploymentOutcome, DeploymentState
 from .stack_events import FailedResource
@@ -44,6 +45,7 @@ class StackOutcome:
     elapsed: float
     began_at: datetime.datetime | None = None  # the operation's first event, on AWS's clock
     rollback_reasons: tuple[str, ...] = ()  # the stack's own ROLLBACK_IN_PROGRESS reasons
+    outputs: Mapping[str, str] = field(default_factory=dict)  # the stack's outputs when it settled
 
     @property
     def succeeded(self) -> bool:
@@ -124,6 +126,7 @@ class StackWatch:
         stack = self.aws.describe_stack(self.target)
         self.status = stack["StackStatus"] if stack else "DELETE_COMPLETE"
         self.reason = (stack or {}).get("StackStatusReason", "")
+        self.outputs = outputs_of(stack)
         self.reporter.progress(self.task, self.line(), stack=self.stack_name, status=self.status)
         if self.on_poll is not None:
             self.on_poll(StackPoll(self.status, self.began_at))
@@ -138,6 +141,7 @@ class StackWatch:
             elapsed=self.aws.clock() - self.started,
             began_at=self.began_at,
             rollback_reasons=tuple(self.rollback_reasons),
+            outputs=self.outputs,
         )
         self.reporter.finish(
             self.task,

@@ -391,6 +391,8 @@ class ServiceLookup:
             return None  # not created yet (or not yet visible): nothing to show
 
     def show_rollout(self, poll: StackPoll) -> None:
+        if not meaning_of(poll.status).busy:
+            return  # the stack settled: watch_rollout takes over
         service = self.describe()
         if service and service.get("deployments"):
             self.parts.reporter.progress(f"rollout {self.name}", rollout.rollout_state(service).line())

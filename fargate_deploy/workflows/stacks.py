@@ -149,12 +149,12 @@ def apply(
         if not accepted:
             aws.delete_change_set(stack_name, summary.change_set_name)
             raise RefusedError(f"{command_name}: change set declined; it was deleted and nothing changed")
-    execute(parts, summary, command_name, on_poll=on_poll, failure_details=failure_details)
+    outcome = execute(parts, summary, command_name, on_poll=on_poll, failure_details=failure_details)
     created = change_set_type == "CREATE"
     if created:
         aws.enable_termination_protection(stack_name)
         parts.reporter.note(f"Stack {stack_name}: termination protection on")
-    return StackResult(stack_name, True, created, outputs_of(aws.describe_stack(stack_name)))
+    return StackResult(stack_name, True, created, outcome.outputs)
 
 
 def execute(
