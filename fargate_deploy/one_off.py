@@ -45,20 +45,9 @@ def run_task_request(
     """RunTask's parameters from a describe_services answer: the service's task definition (or
     `task_definition`), its network configuration and platform version, on-demand FARGATE, the web
     container's command replaced (and `environment` overriding variables, e.g. a new APP_SETTINGS_JSON)."""
-    if not command:
-        raise ValueError("a one-off task needs a command")
     if not STARTED_BY.match(started_by):
         raise ValueError(f"startedBy {started_by!r} is not allowed by RunTask")
-    override: dict = {"name": CONTAINER, "command": list(command)}
-    if environment:
-        override["environment"] = [{"name": k, "value": v} for k, v in sorted(environment.items())]
-    overrides = {"containerOverrides": [override]}
-    size = len(json.dumps(overrides, separators=(",", ":")))
-    if size > OVERRIDES_LIMIT:
-        raise ValueError(
-            f"the command (with its settings) is {size} characters as RunTask overrides; "
-            f"RunTask allows {OVERRIDES_LIMIT}"
-        )
+    overrides = task_overrides(command, environment)
     return {
         "cluster": cluster,
         "taskDefinition": task_definition or service["taskDefinition"],
@@ -72,6 +61,24 @@ def run_task_request(
         "enableECSManagedTags": True,
         "enableExecuteCommand": False,
     }
+
+
+def task_overrides(command: Sequence[str], environment: Mapping[str, str] | None = None) -> dict:
+    """RunTask's `overrides`: the web container's command replaced (and `environment` overriding
+    variables); ValueError when RunTask would refuse it, so that is known before anything changes."""
+    if not command:
+        raise ValueError("a one-off task needs a command")
+    override: dict = {"name": CONTAINER, "command": list(command)}
+    if environment:
+        override["environment"] = [{"name": k, "value": v} for k, v in sorted(environment.items())]
+    overrides = {"containerOverrides": [override]}
+    size = len(json.dumps(overrides, separators=(",", ":")))
+    if size > OVERRIDES_LIMIT:
+        raise ValueError(
+            f"the command (with its settings) is {size} characters as RunTask overrides; "
+            f"RunTask allows {OVERRIDES_LIMIT}"
+        )
+    return overrides
 
 
 def release_task_definition(current: Mapping, image: str, family: str) -> dict:

@@ -14,14 +14,13 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from . import app_env, one_off, signals
+from . import app_env, one_off, release_hold, signals
 from .errors import AwsError, DeploymentFailed, RefusedError
 from .follow import _until_done as until_done  # the followers' one bounded loop
 from .invocation import command as cli_command
 from .operations import format_log_message, running_image_tag
 from .reporter import Reporter
 from .running_site import RunningSite, running_site
-from .stack_status import NextStep, meaning_of
 from .waiting import Pace
 
 LOG_TAIL = 20  # lines of a failed release shown again with the error
@@ -199,21 +198,12 @@ def _shown(command: Sequence[str]) -> str:
 # --- the release command ---
 
 
-def _release_request(service: dict, **kwargs) -> dict:
-    try:
-        return one_off.run_task_request(service, **kwargs)
-    except ValueError as error:  # too long with the settings: refused, the service untouched
-        raise RefusedError(
-            f"service: the release command: {error}; nothing was changed",
-            hint="shorten release_command in deploy.toml",
-        ) from None
-
-
 @dataclass(frozen=True)
 class ReleaseResult:
     command: str
     image: str
     run: TaskRun
+    created_held: bool = False  # the site's stack was created held for it (release_hold.py)
 
 
 def release(
@@ -224,33 +214,49 @@ def release(
     image: str,
     image_tag: str,
     pace: Pace,
-    site: RunningSite | None = None,
+    create_held: Callable[[], object] | None = None,
 ) -> ReleaseResult | None:
     """Run `release_command` as a one-off task on the new image, with the new settings, before the
     service moves to it. A failure raises DeploymentFailed (exit 1) with the command's last lines, and
-    the service is left as it was. None: no release command, or no service yet to run it beside."""
+    the service is left as it was. On a site's first deploy there is no service to run it beside:
+    `create_held()` creates the site's stack held (no task, autoscaling suspended: release_hold.py)
+    and the command runs from that service; the caller's update then lifts the hold. None: no release
+    command, or a stack the update that follows refuses (with the command that fixes it)."""
     if not settings.release_command:
         return None
     words = tuple(shlex.split(settings.release_command))
-    if site is None:
-        stack = aws.describe_stack(settings.service_stack_name)
-        if stack is None or meaning_of(stack["StackStatus"]).next_step is not NextStep.UPDATE:
-            # Nothing to run it beside: no task definition, roles or network yet (the update that
-            # follows refuses a stack it cannot update, with the command that fixes it).
-            reporter.note(
-                f"release command: skipped, site {settings.site} has no service yet to run it beside "
-                f"(it runs before every later deploy); run it once the site is up: "
-                f"{cli_command('run', '--', *words)}"
-            )
-            return None
-        site = running_site(aws, settings, "service")
-    # The request is checked before anything is registered: one that RunTask refuses changes nothing.
-    request = _release_request(
+    what = release_hold.step(settings.release_command, aws.describe_stack(settings.service_stack_name))
+    if what is release_hold.Step.NONE:
+        return None
+    environment = {"APP_SETTINGS_JSON": app_env.settings_json(settings.env), "IMAGE_TAG": image_tag}
+    try:  # checked before anything is created or registered: one that RunTask refuses changes nothing
+        one_off.task_overrides(words, environment)
+    except ValueError as error:
+        raise RefusedError(
+            f"service: the release command: {error}; nothing was changed",
+            hint="shorten release_command in deploy.toml",
+        ) from None
+    if what is release_hold.Step.CREATE_HELD and create_held is None:
+        # Until the service workflow passes create_held (it moves to workflows/deploy.py): as before.
+        reporter.note(
+            f"release command: skipped, site {settings.site} has no service yet to run it beside "
+            f"(it runs before every later deploy); run it once the site is up: "
+            f"{cli_command('run', '--', *words)}"
+        )
+        return None
+    if what is release_hold.Step.CREATE_HELD:
+        reporter.note(
+            f"Site {settings.site} is new: creating its stack held (no task, autoscaling suspended) "
+            "so that the release command runs before any task serves"
+        )
+        create_held()
+    site = running_site(aws, settings, "service")
+    request = one_off.run_task_request(
         site.service,
         cluster=site.cluster,
         command=words,
         started_by=one_off.STARTED_BY_RELEASE,
-        environment={"APP_SETTINGS_JSON": app_env.settings_json(settings.env), "IMAGE_TAG": image_tag},
+        environment=environment,
     )
     current = aws.describe_task_definition(site.service["taskDefinition"])
     family = f"{settings.service_stack_name}-release"
@@ -275,13 +281,14 @@ def release(
     if ran.outcome.exit_code != 0:
         for text in ran.log_tail:
             reporter.problem(f"release | {text}")
-        running = running_image_tag(None, current) or "?"
+        if what is release_hold.Step.BESIDE:
+            running = running_image_tag(None, current) or "?"
+            left = f"; the service was not updated and keeps serving image {running}"
+        else:
+            left = release_hold.failure_line(what, settings)
+        doing = f"service: the release command {settings.release_command!r} on image {image_tag}"
         raise DeploymentFailed(
-            ran.outcome.line(
-                f"service: the release command {settings.release_command!r} on image {image_tag}"
-            )
-            + f"; the service was not updated and keeps serving image {running}",
-            hint="fix the command or the app, push a new image, then: "
-            + cli_command("service", "--tag", "<tag>"),
+            ran.outcome.line(doing) + left,
+            hint=release_hold.hint(settings),
         )
-    return ReleaseResult(settings.release_command, image, ran)
+    return ReleaseResult(settings.release_command, image, ran, what is release_hold.Step.CREATE_HELD)

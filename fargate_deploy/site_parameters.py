@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import data_stores, edge
+from . import data_stores, edge, release_hold
 
 # service.yaml parameter -> the base stack output it is copied from ("" when the base has no such output).
 FROM_BASE_OUTPUTS: dict[str, str] = {
@@ -40,14 +40,22 @@ def from_base(settings: Any, base_outputs: Mapping[str, str]) -> dict[str, str]:
 
 
 def service_parameters(
-    settings: Any, base_outputs: Mapping[str, str], *, image_tag: str, creating: bool, rule_priority: int
+    settings: Any,
+    base_outputs: Mapping[str, str],
+    *,
+    image_tag: str,
+    creating: bool,
+    rule_priority: int,
+    held: bool = False,
 ) -> dict[str, str]:
     """Everything the deployer sends to a site's stack: the site's settings, what the base stack
-    decides, and the site's listener rule priority."""
+    decides, the site's listener rule priority, and whether it is held for its release command
+    (`held`: a first deploy's create, fargate_deploy/release_hold.py; every other deploy lifts it)."""
     return {
         **settings.service_parameters(image_tag, creating=creating),
         **from_base(settings, base_outputs),
         "RulePriority": str(rule_priority),
+        **(release_hold.HELD if held else release_hold.LIFTED),
     }
 
 

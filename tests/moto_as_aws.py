@@ -30,7 +30,10 @@ What each part does, in the order `install()` applies it:
 - the ECS service-linked role has AWS's name, and creating it again is refused as AWS refuses it;
 - an AWS::S3::BucketPolicy applies to its bucket;
 - EventBridge's TestEventPattern answers (moto left it empty), and Step Functions' AWS SDK tasks take
-  the API's parameters in PascalCase, as AWS documents (moto passed them to boto3 as written).
+  the API's parameters in PascalCase, as AWS documents (moto passed them to boto3 as written);
+- a resource whose properties choose by a condition (Fn::If) is updated when the condition flips;
+- a stack's AWS::ApplicationAutoScaling::ScalableTarget is registered with Application Auto Scaling,
+  and registering one moves an active ECS service's desired count into its range.
 """
 
 from __future__ import annotations
@@ -83,6 +86,8 @@ def install() -> None:
     _bucket_policies_apply_to_their_bucket()
     _event_patterns_can_be_tested()
     _step_functions_sdk_tasks_take_pascal_case_parameters()
+    _conditions_in_properties_update_their_resource()
+    _scalable_targets_follow_their_stack()
 
 
 def _wrap(owner: Any, name: str, make: Callable[[Callable], Callable]) -> None:
@@ -933,3 +938,144 @@ def _step_functions_sdk_tasks_take_pascal_case_parameters() -> None:
         self._to_boto_request(parameters, model.operation_model(operation).input_shape)
 
     aws_sdk.StateTaskServiceAwsSdk._normalise_parameters = normalise
+
+
+# --- Conditions inside properties, and Application Auto Scaling (issue 13: a site held for its release) ---
+
+
+def _fn_if_conditions(node: Any) -> set[str]:
+    """The conditions a resource's JSON chooses by (the first item of every Fn::If)."""
+    if isinstance(node, dict):
+        found = set()
+        for key, value in node.items():
+            if key == "Fn::If" and isinstance(value, list) and value and isinstance(value[0], str):
+                found.add(value[0])
+            found |= _fn_if_conditions(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(_fn_if_conditions(item) for item in node)) if node else set()
+    return set()
+
+
+def _conditions_in_properties_update_their_resource() -> None:
+    """A property given by Fn::If takes the other value when its condition flips, so CloudFormation
+    updates that resource: it "creates entities whose conditions evaluate to true" and evaluates every
+    condition again on each update
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/conditions-section-structure.html).
+    moto modified a resource only when its own JSON, or a parameter it names with Ref, changed; so a
+    parameter that reaches a resource only through a condition (HoldForRelease) changed nothing."""
+
+    def make(original):
+        def build_resource_diff(self, other_template, parameters=None):
+            diff = original(self, other_template, parameters)
+            if parameters is None:
+                return diff
+            try:
+                before = {n: bool(self.lazy_condition_map[n]) for n in self._template.get("Conditions", {})}
+                after = _conditions(self, other_template, parameters)
+            except Exception:  # noqa: BLE001 - parameters moto cannot resolve: keep its own diff
+                return diff
+            flipped = {name for name, value in after.items() if before.get(name, value) != value}
+            for name, resource in other_template.get("Resources", {}).items():
+                listed = name in diff["Add"] or name in diff["Remove"] or name in diff["Modify"]
+                if not listed and self._parsed_resources.get(name) is not None:
+                    if flipped & _fn_if_conditions(resource.get("Properties", {})):
+                        diff["Modify"].append(name)
+            return diff
+
+        return build_resource_diff
+
+    _wrap(parsing.ResourceMap, "build_resource_diff", make)
+
+
+def _scalable_targets_follow_their_stack() -> None:
+    """CloudFormation registers a stack's AWS::ApplicationAutoScaling::ScalableTarget with Application
+    Auto Scaling (moto 5.2 has no CloudFormation model of it and skipped the resource), and Application
+    Auto Scaling moves the service into the target's range: "If the specified resource is not active in
+    the target service, this operation does not change the resource's current capacity. Otherwise, it
+    changes the resource's current capacity to a value that is inside of this range"
+    (https://docs.aws.amazon.com/autoscaling/application/APIReference/API_RegisterScalableTarget.html).
+    moto stored the range and left the ECS service's desired count alone, so a stack that creates its
+    service at 0 tasks beside a MinCapacity of 1 looked like one that starts no task. Only the ECS
+    dimension our templates use is moved here. Ref answers "resource id|dimension|namespace", as AWS's
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-applicationautoscaling-scalabletarget.html)."""
+    from moto.applicationautoscaling.models import (
+        ApplicationAutoscalingBackend,
+        applicationautoscaling_backends,
+    )
+    from moto.core.common_models import CloudFormationModel
+
+    def make(original):
+        def register_scalable_target(self, namespace, r_id, dimension, min_capacity, max_capacity,
+                                     role_arn, suspended_state):  # fmt: skip
+            target = original(self, namespace, r_id, dimension, min_capacity, max_capacity, role_arn,
+                              suspended_state)  # fmt: skip
+            if (namespace, dimension) == ("ecs", "ecs:service:DesiredCount"):
+                _, cluster, name = r_id.split("/")
+                services, _ = self.ecs_backend.describe_services(cluster, [name])
+                for service in services:
+                    if service.status == "ACTIVE":
+                        low, high = int(target.min_capacity or 0), int(target.max_capacity or 0)
+                        service.desired_count = min(max(service.desired_count, low), high)
+            return target
+
+        return register_scalable_target
+
+    _wrap(ApplicationAutoscalingBackend, "register_scalable_target", make)
+
+    def register(properties: dict[str, Any], account_id: str, region_name: str):
+        def number(key: str) -> int | None:
+            return None if properties.get(key) is None else int(properties[key])
+
+        return applicationautoscaling_backends[account_id][region_name].register_scalable_target(
+            properties["ServiceNamespace"], properties["ResourceId"], properties["ScalableDimension"],
+            number("MinCapacity"), number("MaxCapacity"), properties.get("RoleARN", ""),
+            properties.get("SuspendedState"),
+        )  # fmt: skip
+
+    class StackScalableTarget(CloudFormationModel):
+        def __init__(self, target: Any):
+            self.target = target
+
+        @property
+        def physical_resource_id(self) -> str:
+            t = self.target
+            return f"{t.resource_id}|{t.scalable_dimension}|{t.service_namespace}"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::ApplicationAutoScaling::ScalableTarget"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return False
+
+        @classmethod
+        def create_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name,
+                                            **kwargs):  # fmt: skip
+            return cls(register(cloudformation_json["Properties"], account_id, region_name))
+
+        @classmethod
+        def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json,
+                                            account_id, region_name):  # fmt: skip
+            return cls(register(cloudformation_json["Properties"], account_id, region_name))
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+            """Unused: a stack deletes its targets through `delete` (moto's ResourceMap tries that first)."""
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            t, backend = self.target, applicationautoscaling_backends[account_id][region_name]
+            if backend._scalable_target_exists(t.resource_id, t.scalable_dimension):
+                backend.deregister_scalable_target(t.service_namespace, t.resource_id, t.scalable_dimension)
+
+        def is_created(self) -> bool:
+            return True
+
+    parsing.get_model_list.cache_clear()  # moto lists its models once (CloudFormationModel's subclasses)
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()

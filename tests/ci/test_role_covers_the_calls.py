@@ -24,7 +24,6 @@ from fargate_deploy.aws import Aws
 from fargate_deploy.cli import main
 from fargate_deploy.follow import follow_deployment
 from fargate_deploy.reporter import PlainReporter
-from fargate_deploy.running_site import RunningSite
 from fargate_deploy.waiting import Pace
 from fargate_deploy.workflows import operate as day2
 from fargate_deploy.workflows.parts import Parts
@@ -162,13 +161,14 @@ def run_follower() -> None:
 
 
 def run_release(settings) -> None:
-    """The release command before a site's update: ECS through Stubber (moto never ends a task),
-    shaped like the real API (tests/tasks/answers.py); the log stream read from moto."""
+    """The release command before a site's update (the site `up` made, its stacks read from moto): ECS
+    through Stubber (moto never ends a task), shaped like the real API (tests/tasks/answers.py); the
+    log stream read from moto."""
     aws, stubs, clock = stubbed_aws("ecs")
     stub = stubs["ecs"]
     stub.activate()
     service = tasks_answers.site_service()
-    site = RunningSite(ecs.CLUSTER, service, tasks_answers.LOG_GROUP)
+    stub.add_response("describe_services", {"services": [service], "failures": []})
     current = {
         "taskDefinitionArn": ecs.TASK_DEFINITION, "family": "flaskcom-test-www-x", "revision": 7,
         "executionRoleArn": f"arn:aws:iam::{recorded.ACCOUNT}:role/flaskcom-test-www-TaskExecutionRole-1",
@@ -195,7 +195,7 @@ def run_release(settings) -> None:
     released = dataclasses.replace(settings, release_command="flask db upgrade")
     reporter = PlainReporter(stdout=io.StringIO(), stderr=io.StringIO(), clock=clock)
     one_off_tasks.release(
-        aws, released, reporter, image="r:new", image_tag="new", pace=Pace(interval=5, timeout=60), site=site
+        aws, released, reporter, image="r:new", image_tag="new", pace=Pace(interval=5, timeout=60)
     )
     stub.assert_no_pending_responses()
 

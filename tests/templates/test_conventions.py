@@ -60,6 +60,7 @@ SERVICE_EXTRA_PARAMETERS |= {"OriginVerifySecretArn", "DistributionDomainName"} 
 # Data stores (issue 16), from the base stack's unexported outputs.
 SERVICE_EXTRA_PARAMETERS |= {"DatabaseSecretArn", "DatabaseHost", "DatabasePort", "DatabaseName", "TableName"}
 SERVICE_EXTRA_PARAMETERS |= {"UploadsBucket"}
+SERVICE_EXTRA_PARAMETERS |= {"HoldForRelease"}  # the release command's first deploy (release_hold.py)
 SERVICE_OUTPUTS = {"ServiceName", "ServiceArn", "TaskDefinitionArn", "TargetGroupArn", "AlarmTopicArn", "Url"}
 BOOLEANS = set(
     """

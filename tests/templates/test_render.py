@@ -224,6 +224,29 @@ def test_off_hours_on_scales_to_zero_and_back(service_template):
     }
 
 
+def test_a_site_held_for_its_release_has_no_task_and_autoscaling_suspended(service_template):
+    held = render(service_template, **SITE, HoldForRelease="true", DesiredCount="2", MinCount="1")
+    assert held.properties("Service")["DesiredCount"] == 0  # whatever DesiredCount says
+    target = held.properties("ScalableTarget")
+    assert target["MinCapacity"] == 0  # registering moves the service into [min, max]
+    assert target["SuspendedState"] == dict.fromkeys(
+        ("DynamicScalingInSuspended", "DynamicScalingOutSuspended", "ScheduledScalingSuspended"), True
+    )
+
+
+@pytest.mark.parametrize("desired", ["", "2"])
+def test_a_site_not_held_scales_as_its_settings_say_and_resumes_scaling(service_template, desired):
+    lifted = render(service_template, **SITE, HoldForRelease="false", DesiredCount=desired)
+    service = lifted.properties("Service")
+    assert service.get("DesiredCount") == ({"Ref": "DesiredCount"} if desired else None)
+    target = lifted.properties("ScalableTarget")
+    assert target["MinCapacity"] == {"Ref": "MinCount"}
+    # Each flag named false, so the update that lifts a hold resumes all three.
+    assert target["SuspendedState"] == dict.fromkeys(
+        ("DynamicScalingInSuspended", "DynamicScalingOutSuspended", "ScheduledScalingSuspended"), False
+    )
+
+
 def web_container(rendered):
     (container,) = rendered.properties("TaskDefinition")["ContainerDefinitions"]
     return container
