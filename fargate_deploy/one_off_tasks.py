@@ -206,6 +206,20 @@ class ReleaseResult:
     created_held: bool = False  # the site's stack was created held for it (release_hold.py)
 
 
+def checked_release_environment(settings, image_tag: str) -> dict[str, str]:
+    """The variables the release's task gets on top of the task definition's; a release command that
+    RunTask would refuse with them is refused here (exit 2), before the workflow changes anything."""
+    environment = {"APP_SETTINGS_JSON": app_env.settings_json(settings.env), "IMAGE_TAG": image_tag}
+    try:
+        one_off.task_overrides(shlex.split(settings.release_command), environment)
+    except ValueError as error:
+        raise RefusedError(
+            f"service: the release command: {error}; nothing was changed",
+            hint="shorten release_command in deploy.toml",
+        ) from None
+    return environment
+
+
 def release(
     aws,
     settings,
@@ -228,23 +242,10 @@ def release(
     what = release_hold.step(settings.release_command, aws.describe_stack(settings.service_stack_name))
     if what is release_hold.Step.NONE:
         return None
-    environment = {"APP_SETTINGS_JSON": app_env.settings_json(settings.env), "IMAGE_TAG": image_tag}
-    try:  # checked before anything is created or registered: one that RunTask refuses changes nothing
-        one_off.task_overrides(words, environment)
-    except ValueError as error:
-        raise RefusedError(
-            f"service: the release command: {error}; nothing was changed",
-            hint="shorten release_command in deploy.toml",
-        ) from None
-    if what is release_hold.Step.CREATE_HELD and create_held is None:
-        # Until the service workflow passes create_held (it moves to workflows/deploy.py): as before.
-        reporter.note(
-            f"release command: skipped, site {settings.site} has no service yet to run it beside "
-            f"(it runs before every later deploy); run it once the site is up: "
-            f"{cli_command('run', '--', *words)}"
-        )
-        return None
+    environment = checked_release_environment(settings, image_tag)
     if what is release_hold.Step.CREATE_HELD:
+        if create_held is None:
+            raise ValueError("a first deploy with a release command needs create_held")
         reporter.note(
             f"Site {settings.site} is new: creating its stack held (no task, autoscaling suspended) "
             "so that the release command runs before any task serves"

@@ -23,6 +23,7 @@ from typing import Any
 from .invocation import command as cli_command
 from .operations import parameters_of
 from .stack_status import NextStep, meaning_of
+from .workflows.stacks import creates
 
 PARAMETER = "HoldForRelease"  # service.yaml's parameter
 HELD = {PARAMETER: "true"}
@@ -36,11 +37,6 @@ class Step(enum.Enum):
     BESIDE = "beside"  # beside the service that serves now, before the stack is updated
     CREATE_HELD = "create-held"  # first deploy: create the stack held, run it there, then lift the hold
     HELD = "held"  # a held stack (its first release failed or was cut off): run it, then lift the hold
-
-
-def creates(stack: Mapping[str, Any] | None) -> bool:
-    """Would a change set on this stack be a CREATE (no stack, or only an empty REVIEW_IN_PROGRESS one)?"""
-    return meaning_of(stack["StackStatus"] if stack else None).next_step is NextStep.CREATE
 
 
 def held(stack: Mapping[str, Any] | None) -> bool:

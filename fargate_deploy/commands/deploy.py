@@ -90,13 +90,8 @@ def plan(parts: Parts) -> None:
 
 
 def plan_lines(settings, result: workflows.PlanResult) -> list[str]:
-    lines = []
-    if settings.release_command:  # issue 13: what `service` and `up` run before the update
-        lines.append(
-            f"release: {settings.release_command!r} runs as a one-off task on the new image "
-            "before the service is updated; if it fails, nothing else changes"
-        )
-    return lines + [f"note: {notice}" for notice in result.notes]
+    release = [result.release] if result.release else []  # issue 13: what `service` does first
+    return release + [f"note: {notice}" for notice in result.notes]
 
 
 COMMANDS: list[click.Command] = [resources, push, service, up, plan]

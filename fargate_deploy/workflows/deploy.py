@@ -18,6 +18,7 @@ from .. import (
     edge_stack,
     images,
     one_off_tasks,
+    release_hold,
     rollout,
     secret_store,
     site_parameters,
@@ -339,37 +340,46 @@ def service(parts: Parts, *, tag: str | None, yes: bool = True, release: bool = 
                 f"service: image tag {tag!r} is not in repository {repository}",
                 hint=command("push", "--tag", tag),
             )
+    if release and settings.release_command:  # refused (exit 2) before anything changes
+        one_off_tasks.checked_release_environment(settings, tag)
     # Hook (real-apps, issue 13): the task definition reads the site's secrets at every task start.
     if secret_store.ensure_store(aws, settings):
         parts.reporter.note(f"Secrets of {settings.service_stack_name}: created the empty store")
+    current = aws.describe_stack(settings.service_stack_name)
+    parameters = site_parameters.service_parameters(
+        settings,
+        outputs,
+        image_tag=tag,
+        creating=release_hold.sends_desired_count(current),  # a create, or a site held for its release
+        rule_priority=rule_priority(parts, outputs, current),
+    )
+    ecs_service = ServiceLookup(parts, cluster)
+
+    def apply_site(values: dict[str, str], *, yes: bool) -> StackResult:
+        return apply(
+            parts,
+            settings.service_stack_name,
+            "service.yaml",
+            values,
+            yes=yes,
+            command_name=f"service --tag {tag}",
+            on_poll=ecs_service.show_rollout,
+            failure_details=ecs_service.failure_details,
+        )
+
     if release:  # Hook (real-apps, issue 13): release_command on the new image, before the update.
-        one_off_tasks.release(
+        released = one_off_tasks.release(
             aws,
             settings,
             parts.reporter,
             image=f"{outputs['RepositoryUri']}:{tag}",
             image_tag=tag,
             pace=Pace(parts.timing.rollout_poll, parts.timing.rollout_timeout),
+            # A first deploy: the site is created held, so the release runs before any task serves.
+            create_held=lambda: apply_site({**parameters, **release_hold.HELD}, yes=yes),
         )
-    current = aws.describe_stack(settings.service_stack_name)
-    parameters = site_parameters.service_parameters(
-        settings,
-        outputs,
-        image_tag=tag,
-        creating=creates(current),
-        rule_priority=rule_priority(parts, outputs, current),
-    )
-    ecs_service = ServiceLookup(parts, cluster)
-    result = apply(
-        parts,
-        settings.service_stack_name,
-        "service.yaml",
-        parameters,
-        yes=yes,
-        command_name=f"service --tag {tag}",
-        on_poll=ecs_service.show_rollout,
-        failure_details=ecs_service.failure_details,
-    )
+        yes = yes or bool(released and released.created_held)  # its change set was confirmed at the create
+    result = apply_site(parameters, yes=yes)  # lifts a hold, if the site has one
     state = watch_rollout(parts, result.outputs, cluster)
     url = result.outputs.get("Url", f"https://{settings.site_host}")
     return ServiceResult(result, tag, url, state)
@@ -475,6 +485,7 @@ class PlanResult:
     change_sets: tuple[ChangeSetSummary, ...]  # shown, then deleted: nothing was executed
     not_planned: tuple[str, ...] = ()  # stacks that can only be planned after another command
     notes: tuple[str, ...] = ()  # what a setting gives up besides money (tradeoffs.py)
+    release: str | None = None  # what `service` will do with the release command (release_hold.py)
 
 
 def plan(parts: Parts) -> PlanResult:
@@ -496,28 +507,29 @@ def plan(parts: Parts) -> PlanResult:
     summaries.append(
         plan_change_set(parts, s.base_stack_name, "resources.yaml", base_parameters, "resources")
     )
+    current = aws.describe_stack(s.service_stack_name) if base else None
+    release = release_hold.plan_line(s, current)
     if base is None or meaning_of(base["StackStatus"]).next_step is not NextStep.UPDATE:
         later = f"Stack {s.service_stack_name}: planned after `{command('resources')}` has run"
         parts.reporter.note(later)
-        return PlanResult(tuple(summaries), (later,), notes)
+        return PlanResult(tuple(summaries), (later,), notes, release)
     after = edge_stack.plan_after_base(parts, outputs_of(base)) if https else None
     if after:
         summaries.append(edge_stack.plan_change_set(parts, after))
-    current = aws.describe_stack(s.service_stack_name)
     tag = running_image_tag(current) or images.newest_tag(aws.ecr_images(outputs_of(base)["RepositoryName"]))
     if not tag:
         later = f"Stack {s.service_stack_name}: planned after `{command('push')}` has run"
         parts.reporter.note(later)
-        return PlanResult(tuple(summaries), (later,), notes)
+        return PlanResult(tuple(summaries), (later,), notes, release)
     parameters = site_parameters.service_parameters(
         s,
         outputs_of(base),
         image_tag=tag,
-        creating=creates(current),
+        creating=release_hold.sends_desired_count(current),
         rule_priority=rule_priority(parts, outputs_of(base), current),
     )
     summaries.append(plan_change_set(parts, s.service_stack_name, "service.yaml", parameters, "service"))
-    return PlanResult(tuple(summaries), (), notes)
+    return PlanResult(tuple(summaries), (), notes, release)
 
 
 @dataclass(frozen=True)

@@ -149,29 +149,13 @@ def test_a_release_that_succeeds_runs_before_the_service_update(release_site, mo
     assert "release | Running upgrade 1a2b -> 3c4d" in deployer.stderr.getvalue()
 
 
-def test_plan_shows_the_release_command(aws, project, monkeypatch, capsys):
+def test_plan_prints_what_the_release_command_will_do(aws, project, monkeypatch, capsys):
+    """The plan workflow's release line (release_hold.plan_line, table-tested in tests/planning)."""
     (project / "deploy.toml").write_text(f'release_command = "{RELEASE}"\n' + answers.DEPLOY_TOML)
-    monkeypatch.setattr(deploy, "plan", lambda parts: deploy.PlanResult(()))
+    line = f"release: {RELEASE!r} runs as a one-off task on the new image before the service is updated"
+    monkeypatch.setattr(deploy, "plan", lambda parts: deploy.PlanResult((), release=line))
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     from fargate_deploy import cli
 
     assert cli.main(["plan"]) == 0
-    assert f"release: {RELEASE!r} runs as a one-off task on the new image before the service is updated" in (
-        capsys.readouterr().out
-    )
-
-
-def test_the_release_is_skipped_on_a_first_deploy_with_the_command_to_run_later(
-    aws, settings, monkeypatch, capsys
-):
-    from fargate_deploy import one_off_tasks
-    from fargate_deploy.reporter import PlainReporter
-
-    err = io.StringIO()
-    released = dataclasses.replace(settings, release_command=RELEASE)
-    skipped = one_off_tasks.release(
-        Aws(boto3.session.Session()), released, PlainReporter(stdout=io.StringIO(), stderr=err),
-        image="r:new", image_tag="new", pace=one_off_tasks.Pace(1, 10),
-    )  # fmt: skip
-    assert skipped is None
-    assert f"run it once the site is up: python3 deploy.py run -- {RELEASE}" in err.getvalue()
+    assert line in capsys.readouterr().out.splitlines()
