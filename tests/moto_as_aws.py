@@ -15,6 +15,9 @@ What each part does, in the order `install()` applies it:
 - a resource whose Condition turns true or false in an update is created or deleted;
 - a change set describes what its parameters change: the resources a changed parameter reaches, and
   those a condition creates or deletes; a create lists only the resources whose condition holds;
+- a CREATE change set for a stack in REVIEW_IN_PROGRESS is made on that stack (moto made a second
+  stack of the same name, which DescribeStacks never showed), and one for a stack that exists
+  otherwise is refused;
 - an export another stack imports cannot change or go, and a stack whose export is imported cannot
   be deleted; ListImports answers;
 - UpdateTerminationProtection works and a protected stack refuses deletion;
@@ -48,7 +51,7 @@ from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.cloudformation import responses as cfn_responses
 from moto.cloudformation import utils as cfn_utils
-from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.exceptions import AlreadyExistsException, ValidationError
 from moto.cloudformation.models import CloudFormationBackend, Stack
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.core.responses import ActionResult
@@ -73,6 +76,7 @@ def install() -> None:
     _condition_short_form_inside_conditions()
     _conditions_that_flip_create_or_delete_resources()
     _change_sets_describe_what_their_parameters_change()
+    _a_create_change_set_reuses_the_empty_stack()
     _exports_in_use_cannot_change_or_go()
     _termination_protection()
     _failed_resources_roll_the_stack_back()
@@ -292,6 +296,39 @@ def _change_sets_describe_what_their_parameters_change() -> None:
 
     _diff = cfn_models.ChangeSet.diff
     cfn_models.ChangeSet.diff = diff
+
+
+def _a_create_change_set_reuses_the_empty_stack() -> None:
+    """A CREATE change set makes a stack "with a unique stack ID, but no template or resources. The
+    stack will be in the REVIEW_IN_PROGRESS state until you execute the change set", and CREATE is for
+    a new stack only: "You can't use ... the CREATE type to create a change set for an existing stack"
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateChangeSet.html,
+    ChangeSetType). A stack in REVIEW_IN_PROGRESS takes a CREATE change set of its own (what `aws
+    cloudformation deploy` and SAM do with it, and stack_status.py relies on), on the same stack: moto
+    made a second stack of that name instead, so executing it never moved the one DescribeStacks
+    shows out of REVIEW_IN_PROGRESS. Any other existing stack refuses a CREATE change set."""
+
+    def make(original):
+        def create_change_set(self, stack_name, **kwargs):  # moto's responses pass keywords
+            same_name = [
+                s for s in self.stacks.values() if s.name == stack_name and s.status != "DELETE_COMPLETE"
+            ]
+            if kwargs["change_set_type"] != "CREATE" or not same_name:
+                return original(self, stack_name, **kwargs)
+            (stack,) = same_name
+            if stack.status != "REVIEW_IN_PROGRESS":
+                message = f"Stack [{stack_name}] already exists and cannot be created again"
+                raise AlreadyExistsException(message)
+            change_set_id, made_id = original(self, stack_name, **kwargs)
+            made = self.stacks.pop(made_id)
+            stack.parameters, stack.tags, stack.role_arn = made.parameters, made.tags, made.role_arn
+            change_set = self.change_sets[change_set_id]
+            change_set.stack, change_set.stack_id = stack, stack.stack_id
+            return change_set_id, stack.stack_id
+
+        return create_change_set
+
+    _wrap(CloudFormationBackend, "create_change_set", make)
 
 
 def _conditions(resource_map: parsing.ResourceMap, template: dict, parameters: dict) -> dict[str, bool]:

@@ -50,10 +50,11 @@ def check_region(parts: Parts) -> None:
 
 def https_ready(settings, stack: dict | None) -> bool:
     """Can the base stack have its certificate and HTTPS listener now? Yes with a zone of the user's
-    own; with a zone the stack creates, only once phase 1 ran and the domain was delegated to it."""
+    own; with a zone the stack creates, only once phase 1 ran and the domain was delegated to it (not
+    for an empty stack a plan left, which ran nothing)."""
     if settings.hosted_zone_id:
         return True
-    return not (stack is None or parameters_of(stack).get("EnableHttps") == "false")
+    return not (creates(stack) or parameters_of(stack).get("EnableHttps") == "false")
 
 
 def resources(parts: Parts, *, yes: bool) -> StackResult:

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .. import stack_status
+from .. import plan_shell, stack_status
 from ..aws import Aws
 from ..changeset import ChangeSetSummary, summarize
 from ..errors import AwsError, RefusedError
@@ -80,10 +80,17 @@ def change_set_lines(summary: ChangeSetSummary) -> list[Line]:
 
 
 def create_change_set(
-    parts: Parts, stack_name: str, template: str, parameters: dict[str, str], command_name: str
+    parts: Parts,
+    stack_name: str,
+    template: str,
+    parameters: dict[str, str],
+    command_name: str,
+    *,
+    plan: bool = False,
 ) -> tuple[ChangeSetSummary, str]:
     """Create the change set and wait (bounded) until CloudFormation has computed it; returns
-    (summary, ChangeSetType). A stack no change set can move on is refused with the next step."""
+    (summary, ChangeSetType). A stack no change set can move on is refused with the next step.
+    `plan`: the change set is only shown, never executed, and so carries no stack tags (plan_shell)."""
     aws, settings = parts.aws, parts.settings
     stack = aws.describe_stack(stack_name)
     status = stack["StackStatus"] if stack else None
@@ -98,7 +105,7 @@ def create_change_set(
         change_set_type=change_set_type,
         template_body=(parts.templates / template).read_text(encoding="utf-8"),
         parameters=parameters,
-        tags={"flaskcom:app": settings.app, "flaskcom:environment": settings.environment},
+        tags=plan_shell.change_set_tags(settings, plan=plan),
         role_arn=settings.cloudformation_role_arn,  # first-run: CI's CloudFormation role
     )
     aws.wait_for_change_set(
@@ -187,13 +194,13 @@ def execute(
 def plan_change_set(
     parts: Parts, stack_name: str, template: str, parameters: dict[str, str], command_name: str
 ):
-    """A change set shown and deleted: nothing executed. A CREATE change set's empty stack shell is
-    removed too, so a plan leaves nothing behind."""
+    """A change set shown and deleted: nothing executed. The empty stack a CREATE change set made
+    stays, and is named (plan_shell says why a plan never deletes a stack)."""
     aws = parts.aws
-    summary, _ = create_change_set(parts, stack_name, template, parameters, command_name)
+    summary, _ = create_change_set(parts, stack_name, template, parameters, command_name, plan=True)
     parts.reporter.data(change_set_lines(summary), summary)
     aws.delete_change_set(summary.stack_name, summary.change_set_name)
-    stack = aws.describe_stack(summary.stack_name)
-    if stack is not None and meaning_of(stack["StackStatus"]).empty_shell:
-        aws.delete_stack(summary.stack_name)
+    kept = plan_shell.kept_empty_stack(summary.stack_name, aws.describe_stack(summary.stack_name))
+    if kept:
+        parts.reporter.note(kept)
     return summary

@@ -29,6 +29,14 @@ def _stacks() -> list[str]:
     return [s["StackName"] for s in summaries if s["StackStatus"] != "DELETE_COMPLETE"]
 
 
+def _status(name: str) -> str:
+    return (
+        boto3.session.Session()
+        .client("cloudformation")
+        .describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+    )
+
+
 def test_resources_without_yes_on_a_pipe_exits_2_and_changes_nothing(aws, cli_settings, capsys):
     assert main(["resources"]) == 2
     err = after_target(capsys.readouterr().err)
@@ -39,7 +47,9 @@ def test_resources_without_yes_on_a_pipe_exits_2_and_changes_nothing(aws, cli_se
 
 def test_plan_then_resources_then_no_changes(aws, cli_settings, capsys):
     assert main(["plan"]) == 0
-    assert "Stack flaskcom-test: " in capsys.readouterr().out and _stacks() == []
+    # Nothing executed: only the empty stack the CREATE change set made stays (plan_shell.py).
+    assert "Stack flaskcom-test: " in capsys.readouterr().out
+    assert _stacks() == ["flaskcom-test"] and _status("flaskcom-test") == "REVIEW_IN_PROGRESS"
     assert main(["resources", "--yes"]) == 0
     assert capsys.readouterr().out.strip().endswith("Stack flaskcom-test: done")
     assert main(["resources", "--yes"]) == 0

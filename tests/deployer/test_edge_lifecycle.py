@@ -138,7 +138,9 @@ def test_plan_shows_the_edge_stack_and_executes_nothing(eu_settings, monkeypatch
         ("flaskcom-test", True),
     ]
     assert "Certificate" in {row.logical_id for row in summaries[0].rows}
-    assert live_stacks("us-east-1") == live_stacks(BASE_REGION) == {}
+    # Nothing executed: the empty stacks the CREATE change sets made stay (plan_shell.py).
+    assert live_stacks("us-east-1") == {"flaskcom-test-edge": "REVIEW_IN_PROGRESS"}
+    assert live_stacks(BASE_REGION) == {"flaskcom-test": "REVIEW_IN_PROGRESS"}
     err = capsys.readouterr().err
     assert "CloudFront is planned once the edge stack flaskcom-test-edge exists" in err
 
