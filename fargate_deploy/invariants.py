@@ -63,12 +63,15 @@ class Finding:
     file: Path
     message: str
 
-    def line(self, root: Path = ROOT) -> str:
+    def shown_file(self, root: Path = ROOT) -> Path:
+        """The file relative to the project when it is in it (as people and scripts read it)."""
         try:
-            shown = self.file.resolve().relative_to(root.resolve())
+            return self.file.resolve().relative_to(root.resolve())
         except ValueError:
-            shown = self.file
-        return f"{shown}: {self.message}"
+            return self.file
+
+    def line(self, root: Path = ROOT) -> str:
+        return f"{self.shown_file(root)}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
+from typing import Any
 
 import click
-from rich.markup import escape
 from rich.table import Table
 
 from .. import app_check, console, invariants, local
 from ..errors import ConfigError, DeployError, ExitCode
+from ..reporter import Reporter
 from ..settings import DEFAULT_FILE, PLACEHOLDER_DOMAIN, Settings, load_settings
 from ..tradeoffs import tradeoffs
+from .options import with_reporter
 
 
 class CheckFailed(DeployError):
@@ -102,18 +105,19 @@ def project_settings(root: Path) -> tuple[Settings | None, list[invariants.Findi
     hidden=True,
     help="Project directory to check (tests point it at a copy).",
 )
-def check_command(root: Path) -> None:
+@with_reporter
+def check_command(reporter: Reporter, root: Path) -> None:
     """Lint both templates and check that nginx, gunicorn, the app and the templates agree."""
     settings, settings_findings = project_settings(root)
     notices = tradeoffs(settings) if settings else []
     findings = find_problems(root, settings) + settings_findings
-    for finding in findings:
-        console.out.print(escape(finding.line(root)))
+    lines = [finding.line(root) for finding in findings]
+    waits = None
     if not any("E0000" in f.message or f.message == "missing" for f in findings):
         waits = invariants.rollout_waits(invariants.Files.under(root))
-        console.out.print(_waits_table(waits, invariants.DEFAULT_WAITS))
-    for notice in notices:
-        console.out.print(f"note: {notice}", markup=False)
+        lines += console.text_lines(_waits_table(waits, invariants.DEFAULT_WAITS))
+    lines += [f"note: {notice}" for notice in notices]
+    reporter.result(check_payload(root, findings, waits, notices), lines)
     if findings:
         raise CheckFailed(
             f"check: {len(findings)} finding{'s' if len(findings) != 1 else ''} (listed above, one per line)",
@@ -123,6 +127,27 @@ def check_command(root: Path) -> None:
         "check: both templates lint clean, every cross-file invariant holds, and the app started and "
         "answered its health check through gunicorn"
     )
+
+
+def check_payload(
+    root: Path,
+    findings: list[invariants.Finding],
+    waits: invariants.RolloutWaits | None,
+    notices: list[str],
+) -> dict[str, Any]:
+    """check --json: the findings, the rollout waits (none when a template is missing or unreadable)."""
+
+    def seconds(w: invariants.RolloutWaits) -> dict[str, int]:
+        return {**dataclasses.asdict(w), "worst_case": w.worst_case}
+
+    return {
+        "ok": not findings,
+        "findings": [{"file": str(f.shown_file(root)), "message": f.message} for f in findings],
+        "rollout_waits": None
+        if waits is None
+        else {"templates": seconds(waits), "aws_defaults": seconds(invariants.DEFAULT_WAITS)},
+        "notices": list(notices),
+    }
 
 
 def _waits_table(ours: invariants.RolloutWaits, aws: invariants.RolloutWaits) -> Table:

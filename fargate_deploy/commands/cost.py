@@ -4,13 +4,26 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
 
 from .. import console
-from ..cost import PROFILES, DataUse, Inputs, database_at_max, estimate, load_prices
+from ..cost import (
+    PROFILES,
+    DataUse,
+    Estimate,
+    Inputs,
+    LineItem,
+    Prices,
+    database_at_max,
+    estimate,
+    load_prices,
+)
+from ..reporter import Reporter
 from ..settings import DEFAULT_FILE, ENV_PREFIX, load_settings
+from .options import with_reporter
 
 PLACEHOLDER_DOMAIN = "example.com"  # the domain does not change the bill
 
@@ -47,8 +60,17 @@ PLACEHOLDER_DOMAIN = "example.com"  # the domain does not change the bill
 @click.option("--db-storage-gb", type=click.FloatRange(0), default=1.0, show_default=True)
 @click.option("--table-gb", type=click.FloatRange(0), default=1.0, show_default=True)
 @click.option("--uploads-gb", type=click.FloatRange(0), default=1.0, show_default=True)
+@with_reporter
 def cost_command(
-    profile, requests_per_month, db_active_hours, db_active_acus, db_storage_gb, table_gb, uploads_gb, **flags
+    reporter: Reporter,
+    profile,
+    requests_per_month,
+    db_active_hours,
+    db_active_acus,
+    db_storage_gb,
+    table_gb,
+    uploads_gb,
+    **flags,
 ) -> None:
     """Estimate the monthly AWS bill (us-east-1 prices) and what one more site adds."""
     overrides = dict(PROFILES[profile]) if profile else {}
@@ -83,34 +105,87 @@ def cost_command(
         table.add_row(
             item.name, f"{item.quantity:,.2f} {item.unit}", f"{item.unit_price:g}", f"{item.monthly:.2f}"
         )
-    table.add_row("[bold]total[/]", "", "", f"[bold]{result.total:.2f}[/]")
-    console.out.print(table)
-    console.out.print(
+    table.add_row("total", "", "", f"{result.total:.2f}")
+    lines = console.text_lines(table)
+    lines.append(
         f"One more site on the same ALB (same settings and traffic) adds "
         f"{result.marginal_total:.2f} USD/month: "
         + ", ".join(f"{item.name} {item.monthly:.2f}" for item in result.marginal_site)
     )
     # --- The app's secrets (issue 13) ---
-    console.out.print(
+    lines.append(
         f"App secrets (python3 deploy.py secret set): "
         f"{prices.table['ssm_standard_parameter_month']:.2f} USD per secret per month, all of a site's in "
         f"one Parameter Store standard SecureString (Secrets Manager would be "
         f"{prices.table['secret_month']:.2f} USD per secret per month)"
     )
-    if inputs.database == "postgres":  # --- Data stores (issue 16) ---
-        console.out.print(
+    database = database_note(inputs, prices, db_active_hours)
+    if database:  # --- Data stores (issue 16) ---
+        lines.append(
             f"Database: {db_active_hours:g} h a day in use, {24 - db_active_hours:g} h idle at "
-            f"{inputs.min_acu:g} ACU{' (paused: storage only)' if inputs.min_acu == 0 else ''}; at max_acu "
-            f"({inputs.max_acu:g}) for every hour in use its capacity would cost "
-            f"{database_at_max(inputs, prices):.2f} USD/month. A paused database wakes in about 15 s "
-            "(AWS's figure); the first request after a pause waits that long."
+            f"{inputs.min_acu:g} ACU{' (paused: storage only)' if database['paused_when_idle'] else ''}; "
+            f"at max_acu ({inputs.max_acu:g}) for every hour in use its capacity would cost "
+            f"{database['at_max_acu_usd_per_month']:.2f} USD/month. A paused database wakes in about "
+            f"{WAKE_SECONDS} s (AWS's figure); the first request after a pause waits that long."
         )
-    console.out.print(
+    lines.append(
         f"Prices: {prices.region}, read {prices.read_on} ({len(prices.sources)} AWS pricing pages, "
         "fargate_deploy/prices/); assumptions in docs/costs.md. "
         "Taxes, data transfer out of the load balancer and free tiers other than CloudFront's, DynamoDB's"
         " storage and Step Functions' excluded."
     )
+    reporter.result(cost_payload(profile, requests_per_month, result, database), lines)
+
+
+WAKE_SECONDS = 15  # a paused Aurora Serverless v2 database resumes in about this long (AWS's figure)
+
+
+def database_note(inputs: Inputs, prices: Prices, active_hours: float) -> dict[str, Any] | None:
+    """The database line's values (postgres only): how the hours split, and the capacity at max_acu."""
+    if inputs.database != "postgres":
+        return None
+    return {
+        "active_hours_per_day": active_hours,
+        "idle_hours_per_day": 24 - active_hours,
+        "min_acu": inputs.min_acu,
+        "max_acu": inputs.max_acu,
+        "paused_when_idle": inputs.min_acu == 0,
+        "at_max_acu_usd_per_month": database_at_max(inputs, prices),
+        "wake_seconds": WAKE_SECONDS,
+    }
+
+
+def cost_payload(
+    profile: str | None, requests_per_month: int, result: Estimate, database: dict[str, Any] | None
+) -> dict[str, Any]:
+    """cost --json: the same numbers as the table and the lines under it."""
+    prices = result.prices
+
+    def items(line_items: tuple[LineItem, ...]) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": item.name,
+                "quantity": item.quantity,
+                "unit": item.unit,
+                "unit_price_usd": item.unit_price,
+                "monthly_usd": item.monthly,
+            }
+            for item in line_items
+        ]
+
+    return {
+        "profile": profile,
+        "requests_per_month": requests_per_month,
+        "items": items(result.items),
+        "total_usd": result.total,
+        "one_more_site": {"items": items(result.marginal_site), "total_usd": result.marginal_total},
+        "app_secrets": {
+            "parameter_store_usd_per_secret_month": prices.table["ssm_standard_parameter_month"],
+            "secrets_manager_usd_per_secret_month": prices.table["secret_month"],
+        },
+        "database": database,
+        "prices": {"region": prices.region, "read_on": prices.read_on, "sources": len(prices.sources)},
+    }
 
 
 COMMANDS: list[click.Command] = [cost_command]

@@ -60,6 +60,25 @@ def prompts(reporter: Reporter) -> tuple[Callable[[str], bool], Callable[[str], 
     return confirm, ask
 
 
+def json_option(command: Callable) -> Callable:
+    """The one --json flag: the command's result as one JSON document on stdout."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print the result as JSON on stdout (for scripts)."
+    )(command)
+
+
+def with_reporter(command: Callable) -> Callable:
+    """For a command that reports without AWS (cost, check): --json, and the renderer `with_parts`
+    picks, passed as `reporter`; the command renders its answer with `reporter.result`."""
+
+    @functools.wraps(command)
+    def wrapper(as_json: bool, **kwargs: Any) -> Any:
+        with make_reporter(json_output=as_json) as reporter:
+            return command(reporter, **kwargs)
+
+    return json_option(wrapper)
+
+
 def with_parts(*, reports: bool = False, announce: bool = True) -> Callable[[Callable], Callable]:
     """Decorator for a click command that runs a workflow. `reports`: the command has a result worth
     printing as JSON (adds --json). `announce`: say the AWS target first (every command that talks
@@ -80,9 +99,7 @@ def with_parts(*, reports: bool = False, announce: bool = True) -> Callable[[Cal
 
         wrapped = settings_flags(wrapper)
         if reports:
-            wrapped = click.option(
-                "--json", "as_json", is_flag=True, help="Print the result as JSON on stdout (for scripts)."
-            )(wrapped)
+            wrapped = json_option(wrapped)
         return wrapped
 
     return decorate

@@ -38,7 +38,7 @@ def run_command(parts: Parts, detach: bool, timeout: int, command: tuple[str, ..
 
 
 @click.command("restart")
-@with_parts()
+@with_parts(reports=True)
 def restart_command(parts: Parts) -> int:
     """Replace the site's tasks with new ones of the same image (they read the secrets again), and
     follow that ECS deployment to its end."""

@@ -5,6 +5,7 @@ like the real API (tests/engine/recorded_ecs.py); the secret itself goes to the 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 
@@ -157,3 +158,20 @@ def test_a_stop_signal_stops_following_and_ecs_goes_on(stubbed, monkeypatch, cap
     assert (code, out) == (130, "")
     assert "stopped following; ECS goes on with the deployment: python3 deploy.py status" in err
     assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_restart_json_is_one_document_naming_the_deployment_it_followed(stubbed, monkeypatch, capsys):
+    _, stubs, _ = stubbed
+    expect_restart(stubs)
+    expect_rollout(stubs["ecs"], ("IN_PROGRESS", 0), ("SUCCESSFUL", 2))
+    code, out, err = run(monkeypatch, capsys, ["restart", "--json"])
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["cluster"], result["service"], result["deployment_arn"]) == (
+        ecs.CLUSTER,
+        ecs.SERVICE,
+        ecs.OURS,
+    )
+    # the text form's one line, as data
+    deployment = "ECS deployment NCWGC2ZR-taawPAYrIaU5"
+    assert result["summary"] == f"Service {ecs.SERVICE}: {deployment} succeeded: 2/2 tasks running"
