@@ -70,7 +70,11 @@ def rollout_state(service: dict, task_definition: str | None = None) -> RolloutS
     elif task_definition and primary.get("taskDefinition") and primary["taskDefinition"] != task_definition:
         phase = Phase.FAILED
         reason = reason or f"the service runs {primary['taskDefinition']}, not {task_definition}: rolled back"
-    elif state == "COMPLETED" or (not state and len(deployments) == 1 and running == desired):
+    # Done means the tasks run, not only that ECS finished the deployment: a change of the desired count
+    # alone (a site's release hold lifted) leaves the PRIMARY deployment COMPLETED while tasks start.
+    # The AWS CLI's services-stable waiter asks the same: runningCount == desiredCount
+    # (https://docs.aws.amazon.com/cli/latest/reference/ecs/wait/services-stable.html).
+    elif running >= desired and (state == "COMPLETED" or (not state and len(deployments) == 1)):
         phase = Phase.COMPLETED
     else:
         phase = Phase.IN_PROGRESS

@@ -131,6 +131,11 @@ def _deployment(state, running=0, desired=2, pending=0, failed=0, extra=()):
             "rollout completed: 2/2 running, 0 pending, 0 failed",
         ),
         (
+            _deployment("COMPLETED", running=1),
+            rollout.Phase.IN_PROGRESS,
+            "rollout completed: 1/2 running, 0 pending, 0 failed",
+        ),
+        (
             _deployment("FAILED", failed=3),
             rollout.Phase.FAILED,
             "rollout failed: 0/2 running, 0 pending, 3 failed",
