@@ -20,6 +20,7 @@ import enum
 from collections.abc import Mapping
 from typing import Any
 
+from .errors import RefusedError
 from .invocation import command as cli_command
 from .operations import parameters_of
 from .stack_status import NextStep, meaning_of
@@ -49,6 +50,17 @@ def sends_desired_count(stack: Mapping[str, Any] | None) -> bool:
     (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ecs-service.html#cfn-ecs-service-desiredcount),
     which is what leaves autoscaling's count alone."""
     return creates(stack) or held(stack)
+
+
+def refuse_rollback_of_held(stack_name: str, stack: Mapping[str, Any]) -> None:
+    """A held site has never served: no earlier version to go back to, and a rollback (which runs no
+    release command) would lift the hold with the migration never run."""
+    if held(stack):
+        raise RefusedError(
+            f"rollback: site stack {stack_name} is held: no release has succeeded on it yet, so no "
+            "version has served to roll back to",
+            hint=HINT,
+        )
 
 
 def step(release_command: str, stack: Mapping[str, Any] | None) -> Step:
@@ -98,4 +110,7 @@ def failure_line(what: Step, settings: Any) -> str:
 
 
 def hint(settings: Any) -> str:
-    return "fix the command or the app, push a new image, then: " + cli_command("service", "--tag", "<tag>")
+    return HINT
+
+
+HINT = "fix the command or the app, push a new image, then: " + cli_command("service", "--tag", "<tag>")

@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .. import cost, edge_stack, operations
+from .. import cost, edge_stack, operations, release_hold
 from ..errors import AwsError, ConfigError, DeploymentFailed, RefusedError
 from ..invocation import command
 from ..stack_status import NextStep, meaning_of
@@ -186,6 +186,7 @@ def rollback(parts: Parts, *, tag: str | None, yes: bool, no_wait: bool) -> Roll
     """Redeploy the image pushed before the running one (or `tag`) through the service stack."""
     base_out, stack = service_stack(parts, "rollback")
     name = parts.settings.service_stack_name
+    release_hold.refuse_rollback_of_held(name, stack)
     running = operations.running_image_tag(stack)
     stack = settled_stack(parts, name, no_wait=no_wait)
     operations.require_updatable(name, stack, "rollback")

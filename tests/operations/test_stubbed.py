@@ -19,7 +19,6 @@ from tests.engine.parts import stubbed_parts
 
 BASE, SERVICE = "flaskcom-prod", "flaskcom-prod-www"
 EDGE = "flaskcom-prod-edge"  # recover and destroy look for the edge stack too (issue 14); none here
-EDGE = "flaskcom-prod-edge"  # recover and destroy look for the edge stack too (issue 14); none here
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
@@ -273,3 +272,21 @@ def test_logs_follow_polls_again_after_the_last_page(stubbed):
         workflows.logs(parts, since_seconds=3600, text=None, follow=True)
     assert [line.split("  ", 1)[1] for line in streams.out_lines()] == ["first", "second"]
     assert clock.sleeps == [2, 2]
+
+
+def test_rollback_of_a_site_still_held_for_its_first_release_is_refused_before_anything_changes(stubbed):
+    parts, stubs, _, _ = stubbed
+    cfn = stubs["cloudformation"]
+    _describe(cfn, BASE, "UPDATE_COMPLETE", {"RepositoryName": "r", "RepositoryUri": "u", "ClusterName": "c"})
+    held = _stack(SERVICE, "CREATE_COMPLETE") | {
+        "Parameters": [{"ParameterKey": "HoldForRelease", "ParameterValue": "true"}]
+    }
+    cfn.add_response("describe_stacks", {"Stacks": [held]}, {"StackName": SERVICE})
+    with pytest.raises(
+        RefusedError, match=rf"rollback: site stack {SERVICE} is held: no release has"
+    ) as raised:
+        workflows.rollback(parts, tag=None, yes=True, no_wait=True)
+    assert (
+        raised.value.hint
+        == "fix the command or the app, push a new image, then: python3 deploy.py service --tag <tag>"
+    )
